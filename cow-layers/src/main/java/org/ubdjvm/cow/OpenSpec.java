@@ -1,0 +1,51 @@
+package org.ubdjvm.cow;
+
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.ubdjvm.hostio.IoEngine;
+
+/**
+ * How to open an image.
+ *
+ * @param file            the top file
+ * @param format          format name, or null to probe (raw when nothing matches)
+ * @param backing         backing file given by the user (the kernel's {@code ubdN=cow,backing}), or null to use
+ *                        the path stored in the header
+ * @param readOnly        open the top layer read-only (lower layers always are)
+ * @param syncWrites      every write is durable, metadata included, before it completes (ubd {@code s})
+ * @param engine          host I/O engine shared by every layer
+ * @param warnings        where notices go (obsolete format, backing switch), one line each
+ * @param depth           layers above this one; bounds backing chains so a loop fails instead of recursing
+ */
+public record OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites,
+                       IoEngine engine, Consumer<String> warnings, int depth) {
+
+    public static OpenSpec of(Path file, IoEngine engine) {
+        return new OpenSpec(file, null, null, false, false, engine, w -> { }, 0);
+    }
+
+    public OpenSpec withFormat(String f) {
+        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth);
+    }
+
+    public OpenSpec withBacking(Path b) {
+        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth);
+    }
+
+    public OpenSpec withReadOnly(boolean ro) {
+        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth);
+    }
+
+    public OpenSpec withSyncWrites(boolean sync) {
+        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth);
+    }
+
+    public OpenSpec withWarnings(Consumer<String> w) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth);
+    }
+
+    /** The spec for a layer below this one: read-only, probed, its own stored backing path. */
+    OpenSpec lower(Path lowerFile) {
+        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1);
+    }
+}

@@ -1,0 +1,44 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.OpenMode;
+
+/** Entry 0: the file is the disk, byte for byte. Never claims a file when probing; it is what is left. */
+public final class RawFormat implements ImageFormat {
+    public static final String NAME = "raw";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean probe(ProbeBytes head) {
+        return false;
+    }
+
+    @Override
+    public BlockImage open(OpenSpec spec, FormatTable table) throws IOException {
+        if (spec.backing() != null) {
+            throw new ImageException(spec.file(), "a raw image has no backing file (given: " + spec.backing() + ")");
+        }
+        OpenMode mode = spec.readOnly() ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(spec.syncWrites());
+        return new RawImage(HostFile.open(spec.file(), mode), spec.engine());
+    }
+
+    @Override
+    public void create(CreateSpec spec, FormatTable table) throws IOException {
+        if (spec.backing() != null) {
+            throw new ImageException(spec.file(), "format raw takes no backing file");
+        }
+        if (spec.size() <= 0) {
+            throw new ImageException(spec.file(), "size must be positive (given " + spec.size() + ")");
+        }
+        // qemu-img rounds a raw image up to whole sectors; so do we, so every byte is addressable.
+        long size = ProbeBytes.roundUp(spec.size(), RawImage.SECTOR_SIZE);
+        try (HostFile f = HostFile.open(spec.file(), OpenMode.CREATE_NEW)) {
+            f.extendSparse(size);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.IoCompletion;
+import org.ubdjvm.hostio.IoEngine;
+
+/** A raw file as a disk. Its size is the file's length; reads past the end of the file return zeros. */
+final class RawImage implements BlockImage {
+    static final int SECTOR_SIZE = 512;
+
+    private final HostFile file;
+    private final IoEngine engine;
+    private final long size;
+
+    RawImage(HostFile file, IoEngine engine) throws IOException {
+        this.file = file;
+        this.engine = engine;
+        this.size = file.size();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int sectorSize() {
+        return SECTOR_SIZE;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return file.readOnly();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst, IoCompletion done) {
+        ImageException bad = RequestCheck.check(file.path(), this, offset, dst.remaining(), false);
+        if (bad != null) {
+            done.done(0, bad);
+            return;
+        }
+        int length = dst.remaining();
+        int start = dst.position();
+        engine.read(file, dst.duplicate(), offset, (n, e) -> {
+            if (e == null && n < length) {
+                Zeros.fill(dst, start + (int) n, start + length);
+            }
+            done.done(e == null ? length : 0, e);
+        });
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, IoCompletion done) {
+        ImageException bad = RequestCheck.check(file.path(), this, offset, src.remaining(), true);
+        if (bad != null) {
+            done.done(0, bad);
+            return;
+        }
+        engine.write(file, src.duplicate(), offset, done);
+    }
+
+    @Override
+    public void flush(IoCompletion done) {
+        engine.datasync(file, done);
+    }
+
+    @Override
+    public ImageInfo info() throws IOException {
+        return new ImageInfo(file.path(), RawFormat.NAME, size, SECTOR_SIZE, file.size(), null, null, Map.of(), null);
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+}

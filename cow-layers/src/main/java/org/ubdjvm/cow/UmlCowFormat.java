@@ -1,0 +1,210 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.OpenMode;
+
+/**
+ * UML COW, versions 1, 2 and 3 (and the old 64-bit V3), as the kernel and uml_mkcow/uml_moo read and write them.
+ * Opening applies the kernel's checks with the kernel's words: backing size, then mtime, then a backing path that
+ * differs from the header's.
+ */
+public final class UmlCowFormat implements ImageFormat {
+    public static final String NAME = "cow";
+    public static final int DEFAULT_VERSION = 3;
+    /** uml_mkcow uses the host page size. */
+    static final int CREATE_ALIGNMENT = 4096;
+    static final int CREATE_SECTOR_SIZE = 512;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean probe(ProbeBytes head) {
+        return UmlCowHeader.hasMagic(head.bytes());
+    }
+
+    @Override
+    public BlockImage open(OpenSpec spec, FormatTable table) throws IOException {
+        OpenMode mode = spec.readOnly() ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(spec.syncWrites());
+        HostFile cow = HostFile.open(spec.file(), mode);
+        BlockImage backing = null;
+        try {
+            UmlCowHeader header = UmlCowHeader.decode(ProbeBytes.read(cow));
+            if (header.layout() == UmlCowLayout.V3_BROKEN64) {
+                spec.warnings().accept(spec.file() + ": read_cow_header - broken V3 file with 64-bit layout - recovering content.");
+            }
+            long fileLength = cow.size();
+            CowBitmap bitmap = loadBitmap(cow, header, fileLength);
+            Path backingPath = chooseBacking(spec, header);
+            backing = openBacking(spec, table, backingPath);
+            checkBacking(spec.file(), header, backing, backingPath);
+            if (spec.backing() != null && !backingPath.equals(BackingPath.resolveStored(spec.file(), header.backingFile()))
+                    && !spec.readOnly()) {
+                header = switchBacking(cow, header, backingPath, spec);
+            }
+            long writable = header.layout().floorBitmap() ? header.bitmapLength() * 8 : header.sectors();
+            return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, Math.min(writable, header.sectors()),
+                    spec.syncWrites());
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(cow, e);
+            if (backing != null) {
+                closeAfterFailure(backing, e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the bitmap and checks that it and every allocated sector lie inside the file. For V1/V2 the version's
+     * formula can drop the last bits (the rounding bug); those are read from the padding before the data area and
+     * count as clear where they would overlap the data.
+     */
+    private static CowBitmap loadBitmap(HostFile cow, UmlCowHeader h, long fileLength) throws IOException {
+        long bo = h.bitmapOffset();
+        if (fileLength < bo + h.bitmapLength()) {
+            throw new ImageException(cow.path(), "bitmap truncated: the file ends at " + fileLength
+                    + " but the bitmap needs bytes " + bo + ".." + (bo + h.bitmapLength() - 1));
+        }
+        long sectors = h.sectors();
+        int needed = (int) ((sectors + 7) / 8);
+        int readable = (int) Math.max(0, Math.min(needed, Math.min(fileLength, h.dataOffset()) - bo));
+        byte[] bits = new byte[needed];
+        cow.read(ByteBuffer.wrap(bits, 0, readable), bo);
+        CowBitmap bitmap = new CowBitmap(bits, sectors);
+        long highest = bitmap.highestSet();
+        if (highest >= 0 && h.dataOffset() + highest * h.sectorSize() >= fileLength) {
+            throw new ImageException(cow.path(), "data truncated: sector " + highest
+                    + " is marked in the bitmap but its data at offset " + (h.dataOffset() + highest * h.sectorSize())
+                    + " lies past the end of the file (" + fileLength + " bytes)");
+        }
+        return bitmap;
+    }
+
+    private static Path chooseBacking(OpenSpec spec, UmlCowHeader header) throws ImageException {
+        if (spec.backing() != null) {
+            return spec.backing();
+        }
+        if (header.backingFile().isEmpty()) {
+            throw ImageException.field(spec.file(), "backing_file", header.layout().backingOffset(),
+                    "empty backing file name; give the backing file explicitly");
+        }
+        return BackingPath.resolveStored(spec.file(), header.backingFile());
+    }
+
+    private static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath) throws IOException {
+        if (!Files.exists(backingPath)) {
+            throw new ImageException(spec.file(), "backing file \"" + backingPath + "\": no such file");
+        }
+        try {
+            return table.open(spec.lower(backingPath));
+        } catch (NoSuchFileException e) {
+            throw new ImageException(spec.file(), "backing file \"" + backingPath + "\": no such file", e);
+        }
+    }
+
+    /** The kernel's checks, in its order and words (spec 6.2): size first, then mtime. */
+    private static void checkBacking(Path file, UmlCowHeader h, BlockImage backing, Path backingPath) throws IOException {
+        if (h.size() != backing.size()) {
+            throw new ImageException(file, "Size mismatch (" + h.size() + " vs " + backing.size()
+                    + ") of COW header vs backing file \"" + backingPath + "\"");
+        }
+        long mtime = HostFile.mtimeSeconds(backingPath);
+        if (h.mtime() != mtime) {
+            throw new ImageException(file, "mtime mismatch (" + h.mtime() + " vs " + mtime
+                    + ") of COW header vs backing file \"" + backingPath + "\"");
+        }
+        if (backing.sectorSize() > h.sectorSize() || h.sectorSize() % backing.sectorSize() != 0) {
+            throw ImageException.field(file, "sectorsize", h.layout().sectorOffset(), "sector size "
+                    + h.sectorSize() + " is not a multiple of the backing file's " + backing.sectorSize());
+        }
+    }
+
+    /**
+     * The user named a different backing file that passed the checks: record it in the header, in the file's own
+     * version and layout (the kernel rewrites any header as V3 without moving the bitmap, which corrupts V1/V2).
+     * The new header is decoded back and must describe the same bitmap and data before it is written.
+     */
+    private static UmlCowHeader switchBacking(HostFile cow, UmlCowHeader h, Path backingPath, OpenSpec spec)
+            throws IOException {
+        if (cow.isSameFile(BackingPath.resolveStored(spec.file(), h.backingFile()))) {
+            return h;
+        }
+        spec.warnings().accept("Backing file mismatch - \"" + backingPath + "\" requested, \"" + h.backingFile()
+                + "\" specified in COW header of \"" + spec.file() + "\"");
+        UmlCowHeader switched = new UmlCowHeader(h.layout(), h.mtime(), h.size(), h.sectorSize(), h.alignment(),
+                h.cowFormat(), BackingPath.absoluteLikeUmlMkcow(backingPath));
+        byte[] bytes = switched.encode(spec.file());
+        UmlCowHeader check = UmlCowHeader.decode(new ProbeBytes(spec.file(), cow.size(), bytes));
+        if (!check.equals(switched) || check.dataOffset() != h.dataOffset() || check.bitmapOffset() != h.bitmapOffset()) {
+            throw new ImageException(spec.file(), "cannot switch backing file: the new header would not describe the same bitmap and data");
+        }
+        cow.write(ByteBuffer.wrap(bytes), 0);
+        cow.datasync();
+        spec.warnings().accept("Switching backing file to '" + switched.backingFile() + "'");
+        return switched;
+    }
+
+    @Override
+    public void create(CreateSpec spec, FormatTable table) throws IOException {
+        Path file = spec.file();
+        if (spec.backing() == null) {
+            throw new ImageException(file, "format cow needs a backing file (-b BACKING)");
+        }
+        int version = spec.version() == 0 ? DEFAULT_VERSION : spec.version();
+        if (version < 1 || version > 3) {
+            throw new ImageException(file, "cannot create UML COW version " + version + " (known: 1, 2, 3)");
+        }
+        UmlCowLayout layout = UmlCowLayout.forCreate(version);
+        long size;
+        try (BlockImage backing = table.open(new OpenSpec(spec.backing(), null, null, true, false,
+                new org.ubdjvm.hostio.SyncEngine(), spec.warnings(), 1))) {
+            size = backing.size();
+        }
+        if (layout.floorBitmap() && size % (8L * CREATE_SECTOR_SIZE) != 0) {
+            throw new ImageException(file, layout.name() + " cannot describe a " + size + "-byte disk: its bitmap"
+                    + " rounds down and loses the last sectors (the V1/V2 rounding bug); use version 3");
+        }
+        if (layout.obsolete()) {
+            spec.warnings().accept("warning: UML COW " + layout.name() + " is obsolete; V3 is the current format");
+        }
+        UmlCowHeader header = new UmlCowHeader(layout, HostFile.mtimeSeconds(spec.backing()), size,
+                CREATE_SECTOR_SIZE, layout.alignOffset() < 0 ? CREATE_SECTOR_SIZE : CREATE_ALIGNMENT, 0,
+                BackingPath.absoluteLikeUmlMkcow(spec.backing()));
+        byte[] bytes = header.encode(file);
+        if (!UmlCowHeader.decode(new ProbeBytes(file, bytes.length, bytes)).equals(header)) {
+            throw new IllegalStateException("encoded header does not decode to itself: " + header);
+        }
+        writeNewFile(file, bytes, header.dataOffset() + size);
+    }
+
+    /** Header, then one zero byte at the end as uml_mkcow does; the bitmap and data stay holes. */
+    private static void writeNewFile(Path file, byte[] header, long length) throws IOException {
+        HostFile f = HostFile.open(file, OpenMode.CREATE_NEW);
+        try {
+            f.write(ByteBuffer.wrap(header), 0);
+            f.extendSparse(length);
+            f.datasync();
+            f.close();
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(f, e);
+            Files.deleteIfExists(file); // nothing half-written is left behind
+            throw e;
+        }
+    }
+
+    private static void closeAfterFailure(java.io.Closeable c, Exception primary) {
+        try {
+            c.close();
+        } catch (IOException suppressed) {
+            primary.addSuppressed(suppressed);
+        }
+    }
+
+}

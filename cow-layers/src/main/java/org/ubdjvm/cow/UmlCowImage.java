@@ -1,0 +1,174 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.IoCompletion;
+import org.ubdjvm.hostio.IoEngine;
+
+/**
+ * A UML COW file over any {@link BlockImage}: sector s comes from the COW data area when its bit is set, else from
+ * the layer below. Reads are split into runs of sectors by bitmap and each run is served by its own layer, so a
+ * request that mixes both is right (the 6.1 kernel advances the buffer by the last run only when one page mixes
+ * them; we do not copy that). A write lands in the data area; its bit is set in memory when the data write
+ * completes and reaches the file at the next flush, after an fdatasync of the data.
+ */
+final class UmlCowImage implements BlockImage {
+    private final HostFile cow;
+    private final BlockImage backing;
+    private final IoEngine engine;
+    private final UmlCowHeader header;
+    private final CowBitmap bitmap;
+    private final BitmapFlusher flusher;
+    private final long writableSectors;
+    private final boolean syncWrites;
+    private final int ss;
+    private final long dataOffset;
+
+    UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
+                long writableSectors, boolean syncWrites) {
+        this.cow = cow;
+        this.backing = backing;
+        this.engine = engine;
+        this.header = header;
+        this.bitmap = bitmap;
+        this.writableSectors = writableSectors;
+        this.syncWrites = syncWrites;
+        this.ss = header.sectorSize();
+        this.dataOffset = header.dataOffset();
+        this.flusher = new BitmapFlusher(cow, engine, bitmap, header.bitmapOffset());
+    }
+
+    @Override
+    public long size() {
+        return header.size();
+    }
+
+    @Override
+    public int sectorSize() {
+        return ss;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return cow.readOnly();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst, IoCompletion done) {
+        int length = dst.remaining();
+        ImageException bad = RequestCheck.check(cow.path(), this, offset, length, false);
+        if (bad != null) {
+            done.done(0, bad);
+            return;
+        }
+        int start = dst.position();
+        long first = offset / ss;
+        long end = first + length / ss;
+        Join join = new Join(done, length);
+        for (long s = first; s < end; ) {
+            boolean inCow = bitmap.get(s);
+            long runEnd = bitmap.runEnd(s, end, inCow);
+            int from = start + (int) ((s - first) * ss);
+            int to = start + (int) ((runEnd - first) * ss);
+            ByteBuffer part = dst.duplicate().limit(to).position(from);
+            join.fork();
+            if (inCow) {
+                engine.read(cow, part, dataOffset + s * ss, (n, e) -> {
+                    if (e == null && n < to - from) {
+                        Zeros.fill(dst, from + (int) n, to); // a hole past the end of a sparse COW file
+                    }
+                    join.done(n, e);
+                });
+            } else {
+                backing.read(s * ss, part, join);
+            }
+            s = runEnd;
+        }
+        engine.submit();
+        join.arm();
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, IoCompletion done) {
+        int length = src.remaining();
+        ImageException bad = RequestCheck.check(cow.path(), this, offset, length, true);
+        if (bad != null) {
+            done.done(0, bad);
+            return;
+        }
+        long first = offset / ss;
+        long count = length / ss;
+        if (first + count > writableSectors) {
+            done.done(0, new ImageException(cow.path(), "sector " + Math.max(first, writableSectors)
+                    + " cannot be written: its bit lies past the " + header.layout().name()
+                    + " bitmap (the V1/V2 rounding bug; the kernel and uml_moo would not see it); convert to V3"));
+            return;
+        }
+        engine.write(cow, src.duplicate(), dataOffset + offset, (n, e) -> {
+            if (e != null) {
+                done.done(0, e);
+                return;
+            }
+            bitmap.set(first, count);
+            if (syncWrites) {
+                flusher.flush((r, fe) -> done.done(fe == null ? length : 0, fe));
+            } else {
+                done.done(length, null);
+            }
+        });
+        engine.submit();
+    }
+
+    @Override
+    public void flush(IoCompletion done) {
+        if (cow.readOnly()) {
+            done.done(0, null);
+            return;
+        }
+        flusher.flush(done);
+    }
+
+    @Override
+    public ImageInfo info() throws IOException {
+        Map<String, Object> specific = new LinkedHashMap<>();
+        specific.put("version", header.layout().version());
+        specific.put("layout", header.layout().name());
+        specific.put("mtime", header.mtime());
+        specific.put("alignment", header.alignment());
+        specific.put("cow-format", header.cowFormat());
+        specific.put("bitmap-offset", header.bitmapOffset());
+        specific.put("bitmap-length", header.bitmapLength());
+        specific.put("data-offset", dataOffset);
+        return new ImageInfo(cow.path(), UmlCowFormat.NAME, header.size(), ss, cow.size(),
+                bitmap.countSet() * ss, header.backingFile(), specific, backing.info());
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException failure = null;
+        if (!cow.readOnly()) {
+            try {
+                BlockIo.flush(this);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        failure = closeQuietly(cow, failure);
+        failure = closeQuietly(backing, failure);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static IOException closeQuietly(java.io.Closeable c, IOException earlier) {
+        try {
+            c.close();
+            return earlier;
+        } catch (IOException e) {
+            return earlier != null ? earlier : e;
+        }
+    }
+}

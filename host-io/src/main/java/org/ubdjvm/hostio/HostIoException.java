@@ -1,0 +1,41 @@
+package org.ubdjvm.hostio;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A host I/O failure, always naming the file and what was being done, so callers can print it as one line. */
+public final class HostIoException extends IOException {
+    private final transient Path path;
+
+    public HostIoException(Path path, String reason) {
+        super(path + ": " + reason);
+        this.path = path;
+    }
+
+    public HostIoException(Path path, String reason, Throwable cause) {
+        super(path + ": " + reason, cause);
+        this.path = path;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Turns a JDK exception into a message a user can act on ("no such file", "permission denied"). */
+    static HostIoException wrap(Path path, String action, IOException e) {
+        if (e instanceof HostIoException h) {
+            return h;
+        }
+        String why;
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            why = "no such file";
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            why = "permission denied";
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            why = "file already exists";
+        } else {
+            why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        return new HostIoException(path, action + ": " + why, e);
+    }
+}

@@ -1,0 +1,26 @@
+package org.ubdjvm.hostio;
+
+/**
+ * How a host file is opened.
+ *
+ * @param readOnly    open O_RDONLY; writes fail with a clear error
+ * @param syncWrites  O_DSYNC: every write reaches the device before it completes (the ubd {@code s} flag)
+ * @param create      create the file if missing
+ * @param exclusive   with create: fail if the file exists (uml_mkcow's O_EXCL)
+ */
+public record OpenMode(boolean readOnly, boolean syncWrites, boolean create, boolean exclusive) {
+    public static final OpenMode READ_ONLY = new OpenMode(true, false, false, false);
+    public static final OpenMode READ_WRITE = new OpenMode(false, false, false, false);
+    public static final OpenMode CREATE_NEW = new OpenMode(false, false, true, true);
+    public static final OpenMode CREATE_OR_OPEN = new OpenMode(false, false, true, false);
+
+    public OpenMode {
+        if (readOnly && (syncWrites || create)) {
+            throw new IllegalArgumentException("read-only open cannot create or sync writes");
+        }
+    }
+
+    public OpenMode withSyncWrites(boolean sync) {
+        return new OpenMode(readOnly, sync, create, exclusive);
+    }
+}
