@@ -1,0 +1,26 @@
+package org.ubdjvm.driver;
+
+/**
+ * Everything the letters between {@code ubd<n>} and {@code =} say. See README.md for the grammar.
+ *
+ * @param readOnly       {@code r}/{@code R}
+ * @param syncWrites     {@code s}/{@code S}: every write durable before it completes (O_SYNC)
+ * @param data           {@code d}/{@code D}: the file is data, never probed for a COW header
+ * @param shared         {@code c}: shared with another UML; do not lock the file
+ * @param noTrim         {@code t}: discard disabled (the kernel's meaning of t)
+ * @param aio            {@code A}, {@code A1}, {@code A0}
+ * @param geometry       {@code C<n>H<n>S<n>}, or null for the UML default
+ * @param padHeader      {@code P}: read/write headers in whole 512-byte units (raw devices)
+ * @param mmap           {@code M<bitmap>[.<data>]} in pages
+ * @param createVersion  {@code V<n>}: header version for a COW file created on open; -1 = default (V3); 0 = raw
+ * @param keepSymlinks   {@code L}: store the backing name as given instead of resolving it
+ * @param updateInPlace  {@code U}: merges write into the backing file (uml_moo -d)
+ * @param sectorSize     {@code B<n>}: sector size in bytes for created files; 0 = default (512)
+ */
+public record DeviceFlags(boolean readOnly, boolean syncWrites, boolean data, boolean shared, boolean noTrim,
+                          AioMode aio, Geometry geometry, boolean padHeader, MmapUnits mmap, int createVersion,
+                          boolean keepSymlinks, boolean updateInPlace, int sectorSize) {
+
+    public static final DeviceFlags DEFAULT = new DeviceFlags(false, false, false, false, false, AioMode.AUTO, null,
+            false, MmapUnits.DEFAULT, -1, false, false, 0);
+}

@@ -1,0 +1,211 @@
+package org.ubdjvm.driver;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Parses {@code ubd<unit><flags>=file[,backing[,serial]]}: the kernel's syntax ({@code ubd_setup_common}: unit as
+ * digits or a letter, flags {@code r s d c t}, {@code ,} or {@code :} between names) plus the seed's upper-case
+ * letters. A letter followed by digits is a number ({@code C102H15S16}); {@code S} without digits is sync.
+ */
+public final class UbdOptionParser {
+    public static final int MAX_DEVICES = 16;
+    private static final int MAX_NUMBER_DIGITS = 9;
+
+    private final String arg;
+    private int pos;
+
+    private UbdOptionParser(String arg) {
+        this.arg = arg;
+    }
+
+    public static DeviceSpec parse(String argument) throws UbdOptionException {
+        return new UbdOptionParser(argument).parse();
+    }
+
+    private DeviceSpec parse() throws UbdOptionException {
+        if (!arg.startsWith("ubd")) {
+            throw error(0, "expected ubd<n>[flags]=file[,backing]");
+        }
+        pos = 3;
+        int unit = unit();
+        FlagsBuilder f = new FlagsBuilder();
+        while (pos < arg.length() && arg.charAt(pos) != '=') {
+            flag(f);
+        }
+        if (pos >= arg.length()) {
+            throw error(pos, "Missing '='");
+        }
+        pos++;
+        String[] names = arg.substring(pos).split("[,:]", -1);
+        if (names.length > 3) {
+            throw error(pos, "too many names: file[,backing[,serial]]");
+        }
+        if (names[0].isEmpty()) {
+            throw error(pos, "missing file name after '='");
+        }
+        Path backing = names.length > 1 && !names[1].isEmpty() ? Path.of(names[1]) : null;
+        String serial = names.length > 2 && !names[2].isEmpty() ? names[2] : null;
+        DeviceFlags flags = f.build();
+        if (backing != null && flags.data()) {
+            throw error(-1, "Can't specify both 'd' and a cow file");
+        }
+        if (backing != null && flags.createVersion() == 0) {
+            throw error(-1, "V0 (raw, no COW) and a backing file exclude each other");
+        }
+        if (flags.readOnly() && flags.updateInPlace()) {
+            throw error(-1, "U (update in place) writes the backing file; it cannot be combined with r");
+        }
+        return new DeviceSpec(unit, Path.of(names[0]), backing, serial, flags);
+    }
+
+    /** The kernel's parse_unit: a decimal number, or one letter a..z. */
+    private int unit() throws UbdOptionException {
+        int start = pos;
+        int n;
+        if (pos < arg.length() && Character.isDigit(arg.charAt(pos))) {
+            n = number(start);
+        } else if (pos < arg.length() && arg.charAt(pos) >= 'a' && arg.charAt(pos) <= 'z') {
+            n = arg.charAt(pos++) - 'a';
+        } else {
+            throw error(start, "Couldn't parse device number");
+        }
+        if (n >= MAX_DEVICES) {
+            throw error(start, "Device number out of range (0.." + (MAX_DEVICES - 1) + ")");
+        }
+        return n;
+    }
+
+    private void flag(FlagsBuilder f) throws UbdOptionException {
+        int at = pos;
+        char c = arg.charAt(pos++);
+        boolean digits = pos < arg.length() && Character.isDigit(arg.charAt(pos));
+        if (!f.seen.add(flagKey(c, digits))) {
+            throw error(at, "flag '" + c + "' given twice");
+        }
+        switch (c) {
+            case 'r', 'R' -> f.readOnly = true;
+            case 's' -> f.sync = true;
+            case 'd', 'D' -> f.data = true;
+            case 'c' -> f.shared = true;
+            case 't' -> f.noTrim = true;
+            case 'P' -> f.pad = true;
+            case 'L' -> f.keepSymlinks = true;
+            case 'U' -> f.updateInPlace = true;
+            case 'S' -> {
+                if (digits) {
+                    f.sectors = bounded(at, "S (sectors per track)", number(at), 1, Geometry.MAX_SECTORS);
+                } else {
+                    f.sync = true;
+                }
+            }
+            case 'C' -> f.cylinders = bounded(at, "C (cylinders)", requiredNumber(at, c), 1, Geometry.MAX_CYLINDERS);
+            case 'H' -> f.heads = bounded(at, "H (heads)", requiredNumber(at, c), 1, Geometry.MAX_HEADS);
+            case 'A' -> f.aio = !digits ? AioMode.ON : switch (number(at)) {
+                case 0 -> AioMode.OFF;
+                case 1 -> AioMode.ON;
+                default -> throw error(at, "A takes 0 (AIO off) or 1 (on)");
+            };
+            case 'V' -> f.version = version(at, requiredNumber(at, c));
+            case 'B' -> f.sectorSize = sectorSize(at, requiredNumber(at, c));
+            case 'M' -> f.mmap = mmap(at);
+            default -> throw error(at, "Expected '=' or flag letter (r, s, c, t or d; or R, S, D, A, C, H, S<n>, P, M, V, L, U, B)");
+        }
+    }
+
+    /** Letters that mean the same thing share a key, so {@code rR} counts as given twice. */
+    private static String flagKey(char c, boolean digits) {
+        return switch (c) {
+            case 'R' -> "r";
+            case 'D' -> "d";
+            case 'S' -> digits ? "S<n>" : "s"; // S with digits is a geometry's sectors; alone it is sync
+            default -> String.valueOf(c);
+        };
+    }
+
+    private MmapUnits mmap(int at) throws UbdOptionException {
+        int bitmap = requiredNumber(at, 'M');
+        int data = 0;
+        if (pos < arg.length() && arg.charAt(pos) == '.') {
+            pos++;
+            data = requiredNumber(at, 'M');
+        }
+        return new MmapUnits(bitmap, data);
+    }
+
+    private int version(int at, int v) throws UbdOptionException {
+        if (v == 4) {
+            throw error(at, "V4 (ISAM) is not implemented yet");
+        }
+        return bounded(at, "V (header version)", v, 0, 3);
+    }
+
+    private int sectorSize(int at, int size) throws UbdOptionException {
+        if (size < 512 || size > 65536 || Integer.bitCount(size) != 1) {
+            throw error(at, "B (sector size) must be a power of two from 512 to 65536, not " + size);
+        }
+        return size;
+    }
+
+    private int requiredNumber(int at, char letter) throws UbdOptionException {
+        if (pos >= arg.length() || !Character.isDigit(arg.charAt(pos))) {
+            throw error(at, "flag '" + letter + "' needs a number, e.g. " + letter + "16");
+        }
+        return number(at);
+    }
+
+    private int number(int at) throws UbdOptionException {
+        int start = pos;
+        while (pos < arg.length() && Character.isDigit(arg.charAt(pos))) {
+            pos++;
+        }
+        if (pos - start > MAX_NUMBER_DIGITS) {
+            throw error(at, "number too large");
+        }
+        return Integer.parseInt(arg.substring(start, pos));
+    }
+
+    private int bounded(int at, String what, int n, int min, int max) throws UbdOptionException {
+        if (n < min || n > max) {
+            throw error(at, what + " must be from " + min + " to " + max + ", not " + n);
+        }
+        return n;
+    }
+
+    private UbdOptionException error(int at, String reason) {
+        return new UbdOptionException(arg, at, reason);
+    }
+
+    /** Mutable only while one argument is parsed. */
+    private final class FlagsBuilder {
+        final Set<String> seen = new HashSet<>();
+        boolean readOnly;
+        boolean sync;
+        boolean data;
+        boolean shared;
+        boolean noTrim;
+        boolean pad;
+        boolean keepSymlinks;
+        boolean updateInPlace;
+        AioMode aio = AioMode.AUTO;
+        int cylinders;
+        int heads;
+        int sectors;
+        int version = -1;
+        int sectorSize;
+        MmapUnits mmap = MmapUnits.DEFAULT;
+
+        DeviceFlags build() throws UbdOptionException {
+            Geometry geometry = null;
+            int given = (cylinders > 0 ? 1 : 0) + (heads > 0 ? 1 : 0) + (sectors > 0 ? 1 : 0);
+            if (given == 3) {
+                geometry = new Geometry(cylinders, heads, sectors);
+            } else if (given > 0) {
+                throw error(-1, "a geometry needs all of C, H and S<n> (e.g. C102H15S16)");
+            }
+            return new DeviceFlags(readOnly, sync, data, shared, noTrim, aio, geometry, pad, mmap, version,
+                    keepSymlinks, updateInPlace, sectorSize);
+        }
+    }
+}
