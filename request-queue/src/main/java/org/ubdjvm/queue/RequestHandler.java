@@ -1,0 +1,16 @@
+package org.ubdjvm.queue;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The host side of a ring: starts requests and completes them later, from any thread. Called only from the ring's
+ * worker thread. The ring does the ordering: the handler never sees a FLUSH while earlier requests are in flight, and
+ * sees nothing after a FLUSH until that FLUSH completed.
+ */
+public interface RequestHandler {
+    void start(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done);
+
+    /** The worker drained a batch: push everything started since the last call to the host in one go. */
+    default void endOfBatch() {
+    }
+}

@@ -1,0 +1,134 @@
+package org.ubdjvm.queue;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The ring between guest submitters (any number of threads) and one host worker: an LMAX Disruptor of
+ * preallocated {@link RequestSlot}s. Submitting claims a slot, fills it and publishes it; the completion comes back
+ * through the request's own {@link RequestCompletion}, so no thread is parked per request.
+ *
+ * <p>Closing refuses new requests, lets every published one be started, and waits until all have completed.
+ */
+public final class RequestRing implements AutoCloseable {
+    private final RingConfig config;
+    private final Disruptor<RequestSlot> disruptor;
+    private final RingBuffer<RequestSlot> ring;
+    private final InFlight inFlight = new InFlight();
+    /** Submitters between their closed-check and their publish; close waits for them so none is lost. */
+    private final AtomicInteger submitting = new AtomicInteger();
+    private volatile boolean closed;
+
+    public RequestRing(RingConfig config, RequestHandler handler) {
+        this.config = config;
+        WaitStrategy wait = config.spinWait() ? new YieldingWaitStrategy() : new BlockingWaitStrategy();
+        this.disruptor = new Disruptor<>(RequestSlot::new, config.size(),
+                r -> {
+                    Thread t = new Thread(r, "ring-" + config.name());
+                    t.setDaemon(true);
+                    return t;
+                }, ProducerType.MULTI, wait);
+        disruptor.handleEventsWith(new RingWorker(handler, inFlight, config.maxInFlight()));
+        this.ring = disruptor.start();
+    }
+
+    public RingConfig config() {
+        return config;
+    }
+
+    /** Requests started by the worker and not yet completed. */
+    public int inFlight() {
+        return inFlight.count();
+    }
+
+    /**
+     * Queues a request. Never throws: a closed ring or (fail-fast) a full one completes {@code done} at once with an
+     * error; a blocking ring waits for a free slot.
+     */
+    public void submit(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+        submitting.incrementAndGet();
+        try {
+            if (closed) {
+                done.completed(0, new IOException(config.name() + ": device is closed"));
+                return;
+            }
+            long seq;
+            if (config.backPressure() == BackPressure.FAIL_FAST) {
+                try {
+                    seq = ring.tryNext();
+                } catch (InsufficientCapacityException e) {
+                    done.completed(0, new QueueFullException(config.name(), config.size()));
+                    return;
+                }
+            } else {
+                seq = ring.next();
+            }
+            ring.get(seq).set(op, offset, buffer, done);
+            ring.publish(seq);
+        } finally {
+            submitting.decrementAndGet();
+        }
+    }
+
+    /**
+     * Queues {@code count} requests with one claim and one publish: the batched path, several times faster than
+     * one at a time. {@code source} fills request {@code i}. Blocks for slots whatever the back-pressure mode.
+     */
+    public void submitBatch(int count, BatchSource source) {
+        if (count > config.size()) {
+            throw new IllegalArgumentException("batch of " + count + " exceeds the ring's " + config.size() + " slots");
+        }
+        submitting.incrementAndGet();
+        try {
+            if (closed) {
+                for (int i = 0; i < count; i++) {
+                    source.completionOf(i).completed(0, new IOException(config.name() + ": device is closed"));
+                }
+                return;
+            }
+            long hi = ring.next(count);
+            long lo = hi - count + 1;
+            for (long s = lo; s <= hi; s++) {
+                source.fill((int) (s - lo), ring.get(s));
+            }
+            ring.publish(lo, hi);
+        } finally {
+            submitting.decrementAndGet();
+        }
+    }
+
+    /** Fills the requests of a batch; lets callers keep their own preallocated descriptions. */
+    public interface BatchSource {
+        void fill(int index, Request request);
+
+        RequestCompletion completionOf(int index);
+    }
+
+    /** The slot a {@link BatchSource} writes into. */
+    public interface Request {
+        void set(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        while (submitting.get() > 0) {
+            Thread.onSpinWait();
+        }
+        try {
+            disruptor.shutdown(1, TimeUnit.MINUTES); // every published request has been started
+        } catch (com.lmax.disruptor.TimeoutException e) {
+            disruptor.halt();
+        }
+        inFlight.awaitAtMost(0);
+    }
+}

@@ -1,0 +1,24 @@
+package org.ubdjvm.queue;
+
+import java.nio.ByteBuffer;
+
+/** One preallocated ring entry. Written by one submitter, read by the worker, then cleared so buffers are not kept. */
+final class RequestSlot implements RequestRing.Request {
+    RequestOp op;
+    long offset;
+    ByteBuffer buffer;
+    RequestCompletion done;
+
+    @Override
+    public void set(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+        this.op = op;
+        this.offset = offset;
+        this.buffer = buffer;
+        this.done = done;
+    }
+
+    void clear() {
+        buffer = null;
+        done = null;
+    }
+}
