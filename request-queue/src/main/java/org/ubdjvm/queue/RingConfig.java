@@ -21,6 +21,10 @@ public record RingConfig(String name, int size, int maxInFlight, BackPressure ba
         return new RingConfig(name, 1024, 128, BackPressure.BLOCK, false);
     }
 
+    public RingConfig withName(String n) {
+        return new RingConfig(n, size, maxInFlight, backPressure, spinWait);
+    }
+
     public RingConfig withBackPressure(BackPressure bp) {
         return new RingConfig(name, size, maxInFlight, bp, spinWait);
     }

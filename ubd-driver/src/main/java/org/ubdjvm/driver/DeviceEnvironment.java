@@ -1,0 +1,30 @@
+package org.ubdjvm.driver;
+
+import java.util.function.Consumer;
+import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.queue.RingConfig;
+
+/**
+ * What every device of one guest shares: the host engine, the format table, the ring shape, the barrier policy
+ * for devices without {@code s}, and where notices go.
+ */
+public record DeviceEnvironment(IoEngine engine, FormatTable formats, RingConfig ring, FlushMode barrierMode,
+                                Consumer<String> warnings) {
+    public static DeviceEnvironment of(IoEngine engine) {
+        return new DeviceEnvironment(engine, FormatTable.standard(), RingConfig.of("ubd"), FlushMode.SYNC_ON_BARRIER,
+                w -> { });
+    }
+
+    public DeviceEnvironment withRing(RingConfig r) {
+        return new DeviceEnvironment(engine, formats, r, barrierMode, warnings);
+    }
+
+    public DeviceEnvironment withBarrierMode(FlushMode m) {
+        return new DeviceEnvironment(engine, formats, ring, m, warnings);
+    }
+
+    public DeviceEnvironment withWarnings(Consumer<String> w) {
+        return new DeviceEnvironment(engine, formats, ring, barrierMode, w);
+    }
+}

@@ -1,0 +1,40 @@
+package org.ubdjvm.driver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.queue.RequestCompletion;
+import org.ubdjvm.queue.RequestHandler;
+import org.ubdjvm.queue.RequestOp;
+
+/** Carries requests from a device's ring to its one {@link BlockImage}; the image validates and does the I/O. */
+final class ImageRequestHandler implements RequestHandler {
+    private final String device;
+    private final BlockImage image;
+    private final FlushMode flushMode;
+    private final boolean noTrim;
+
+    ImageRequestHandler(String device, BlockImage image, FlushMode flushMode, boolean noTrim) {
+        this.device = device;
+        this.image = image;
+        this.flushMode = flushMode;
+        this.noTrim = noTrim;
+    }
+
+    @Override
+    public void start(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+        switch (op) {
+            case READ -> image.read(offset, buffer, done::completed);
+            case WRITE -> image.write(offset, buffer, done::completed);
+            case FLUSH -> {
+                if (flushMode == FlushMode.NONE) {
+                    done.completed(0, null);
+                } else {
+                    image.flush(done::completed);
+                }
+            }
+            case DISCARD -> done.completed(0, new IOException(device + ": discard at offset " + offset
+                    + (noTrim ? " refused: discard is disabled (flag t)" : " is not supported by this image's format yet")));
+        }
+    }
+}

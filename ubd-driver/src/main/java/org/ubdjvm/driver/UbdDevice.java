@@ -1,0 +1,98 @@
+package org.ubdjvm.driver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.cow.CreateSpec;
+import org.ubdjvm.cow.OpenSpec;
+import org.ubdjvm.cow.RawFormat;
+import org.ubdjvm.cow.UmlCowFormat;
+import org.ubdjvm.queue.RequestCompletion;
+import org.ubdjvm.queue.RequestOp;
+import org.ubdjvm.queue.RequestRing;
+
+/**
+ * One ubd device: a ring in front of exactly one {@link BlockImage}, whatever stack of files is behind it. The
+ * driver knows flags, geometry and barriers; how bytes reach the host is the image's and the engine's business.
+ */
+public final class UbdDevice implements AutoCloseable {
+    private final DeviceSpec spec;
+    private final BlockImage image;
+    private final RequestRing ring;
+    private final Geometry geometry;
+
+    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring) {
+        this.spec = spec;
+        this.image = image;
+        this.ring = ring;
+        this.geometry = spec.flags().geometry() != null ? spec.flags().geometry() : Geometry.umlDefault(image.capacity());
+    }
+
+    /**
+     * Opens the device as the kernel does: {@code d} (or {@code V0}) means raw; a COW file named with a backing file
+     * that does not exist yet is created first ({@code Creating "cow" as COW file for "backing"}).
+     */
+    public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env) throws IOException {
+        DeviceFlags f = spec.flags();
+        if (spec.backing() != null && !Files.exists(spec.file())) {
+            env.warnings().accept("Creating \"" + spec.file() + "\" as COW file for \"" + spec.backing() + "\"");
+            env.formats().create(new CreateSpec(spec.file(), UmlCowFormat.NAME, 0, spec.backing(),
+                    Math.max(f.createVersion(), 0), env.warnings()));
+        }
+        boolean raw = f.data() || f.createVersion() == 0;
+        OpenSpec open = OpenSpec.of(spec.file(), env.engine())
+                .withFormat(raw ? RawFormat.NAME : null)
+                .withBacking(spec.backing())
+                .withReadOnly(f.readOnly())
+                .withSyncWrites(f.syncWrites())
+                .withWarnings(env.warnings());
+        BlockImage image = env.formats().open(open);
+        if (f.geometry() != null && f.geometry().capacitySectors() * 512 > image.capacity()) {
+            image.close();
+            throw new IOException(spec.name() + ": geometry C" + f.geometry().cylinders() + "H" + f.geometry().heads()
+                    + "S" + f.geometry().sectors() + " describes " + f.geometry().capacitySectors() * 512
+                    + " bytes, more than the image's " + image.capacity());
+        }
+        FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
+        RequestRing ring = new RequestRing(env.ring().withName(spec.name()),
+                new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
+        return new UbdDevice(spec, image, ring);
+    }
+
+    public DeviceSpec spec() {
+        return spec;
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public long capacity() {
+        return image.capacity();
+    }
+
+    public int sectorSize() {
+        return image.sectorSize();
+    }
+
+    public boolean readOnly() {
+        return image.readOnly();
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /** Queues a request; the completion runs on a host thread. Bad requests complete with an error, nothing written. */
+    public void submit(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+        ring.submit(op, offset, buffer, done);
+    }
+
+    /** Completes every queued request, then flushes and closes the image stack. */
+    @Override
+    public void close() throws IOException {
+        ring.close();
+        image.close();
+    }
+}

@@ -1,0 +1,136 @@
+package org.ubdjvm.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.cow.testing.RecordingEngine;
+import org.ubdjvm.hostio.SyncEngine;
+import org.ubdjvm.queue.RequestOp;
+
+class UbdDeviceTest {
+    @TempDir
+    Path dir;
+
+    /** Submits one request and waits for it; returns the error, or null. */
+    private static IOException call(UbdDevice d, RequestOp op, long offset, ByteBuffer buf) throws Exception {
+        CompletableFuture<IOException> f = new CompletableFuture<>();
+        d.submit(op, offset, buf, (r, e) -> f.complete(e));
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theKernelsCowSyntaxCreatesTheCowFileAndFlushSyncsAfterTheWritesBeforeIt() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 256 * 1024);
+        Path cow = dir.resolve("new.cow");
+        List<String> notes = new ArrayList<>();
+        RecordingEngine engine = new RecordingEngine();
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(notes::add))) {
+            UbdDevice d = table.add("ubd1=" + cow + "," + back);
+            assertEquals("Creating \"" + cow + "\" as COW file for \"" + back + "\"", notes.get(0));
+            engine.clear();
+            List<CompletableFuture<IOException>> writes = new CopyOnWriteArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        CompletableFuture<IOException> f = new CompletableFuture<>();
+                        d.submit(RequestOp.WRITE, (thread * 25L + i) * 512, ByteBuffer.wrap(Disks.sector("cow %06d ", thread * 25L + i)),
+                                (r, e) -> f.complete(e));
+                        writes.add(f);
+                    }
+                });
+                th.start();
+                threads.add(th);
+            }
+            for (Thread th : threads) {
+                th.join();
+            }
+            assertEquals(null, call(d, RequestOp.FLUSH, 0, null));
+            for (CompletableFuture<IOException> w : writes) {
+                assertTrue(w.isDone(), "a write submitted before the flush completed before it");
+                assertEquals(null, w.get());
+            }
+            List<RecordingEngine.Call> trace = engine.calls();
+            int lastDataWrite = -1;
+            int firstSync = -1;
+            for (int i = 0; i < trace.size(); i++) {
+                RecordingEngine.Call c = trace.get(i);
+                if (c.op().equals("write") && c.position() >= 12288) {
+                    lastDataWrite = i;
+                }
+                if (c.op().equals("datasync") && firstSync < 0) {
+                    firstSync = i;
+                }
+            }
+            assertEquals(100, trace.stream().filter(c -> c.op().equals("write") && c.position() >= 12288).count());
+            assertTrue(lastDataWrite < firstSync, "fdatasync after every data write: " + trace);
+            assertEquals("write new.cow @8192+13", trace.get(firstSync + 1).toString(), "then the bitmap");
+            assertEquals("datasync", trace.get(firstSync + 2).op());
+        }
+        // The flushed stack reads back what was written, and the backing where nothing was.
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            UbdDevice d = table.add("ubd0r=" + cow);
+            ByteBuffer two = ByteBuffer.allocate(1024);
+            assertEquals(null, call(d, RequestOp.READ, 99 * 512, two));
+            assertArrayEquals(Disks.sector("cow %06d ", 99), java.util.Arrays.copyOf(two.array(), 512));
+            assertArrayEquals(Disks.sector("back %06d ", 100), java.util.Arrays.copyOfRange(two.array(), 512, 1024));
+        }
+    }
+
+    @Test
+    void badRequestsCompleteWithAnErrorAndWriteNothing() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        byte[] before = Files.readAllBytes(back);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            UbdDevice ro = table.add("ubd0r=" + back);
+            assertTrue(call(ro, RequestOp.WRITE, 0, ByteBuffer.allocate(512)).getMessage().contains("read-only"));
+            assertTrue(call(ro, RequestOp.READ, 64 * 1024, ByteBuffer.allocate(512)).getMessage().contains("past the end"));
+            assertTrue(call(ro, RequestOp.READ, 7, ByteBuffer.allocate(512)).getMessage().contains("not a multiple"));
+            UbdDevice rw = table.add("ubd1t=" + back);
+            assertTrue(call(rw, RequestOp.DISCARD, 0, null).getMessage().contains("discard is disabled (flag t)"));
+            UbdOptionException dup = assertThrows(UbdOptionException.class, () -> table.add("ubd1=" + back));
+            assertTrue(dup.getMessage().contains("Device is already configured"));
+        }
+        assertArrayEquals(before, Files.readAllBytes(back));
+    }
+
+    @Test
+    void dataFlagShowsACowFileAsTheRawBytesItIs() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("c.cow");
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            table.add("ubd0=" + cow + "," + back);
+            UbdDevice raw = table.add("ubd1dr=" + cow);
+            ByteBuffer head = ByteBuffer.allocate(512);
+            assertEquals(null, call(raw, RequestOp.READ, 0, head));
+            assertEquals("OOOM", new String(head.array(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(Files.size(cow), raw.capacity());
+        }
+    }
+
+    @Test
+    void geometryIsTheUmlDefaultUnlessGivenAndMustFitTheImage() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 4 * 1024 * 1024);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            assertEquals(new Geometry(2, 128, 32), table.add("ubd0r=" + back).geometry());
+            assertEquals(new Geometry(8, 16, 63), table.add("ubd1rC8H16S63=" + back).geometry());
+            IOException e = assertThrows(IOException.class, () -> table.add("ubd2rC102H15S16=" + back));
+            assertTrue(e.getMessage().contains("more than the image's"), e.getMessage());
+        }
+    }
+}
