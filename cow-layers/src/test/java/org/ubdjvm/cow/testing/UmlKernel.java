@@ -1,0 +1,48 @@
+package org.ubdjvm.cow.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Boots the real {@code linux.uml} without an init: it opens the ubd device, mounts the root filesystem (writing
+ * its superblock when mounted rw) and stops with "No working init found" (exit 134). That is enough to prove what
+ * the kernel reads and writes, and it avoids guest userspace, which dies on hosts with AMX xstate.
+ */
+public final class UmlKernel {
+    private static final long BOOT_TIMEOUT_SECONDS = 30;
+
+    private UmlKernel() {
+    }
+
+    /** Boots with {@code ubdb=<ubd>} as root, in {@code dir}; returns the console log. */
+    public static String boot(Path dir, String ubd, boolean rw) throws IOException, InterruptedException {
+        Path linux = RealTools.require("linux.uml", "user-mode-linux");
+        Path umlDir = Files.createDirectories(dir.resolve("uml"));
+        Path log = dir.resolve("kernel-" + System.nanoTime() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(List.of(linux.toString(), "mem=64M", "uml_dir=" + umlDir,
+                "umid=ubdjvm" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000,
+                "con=null", "con0=fd:0,fd:1", "ssl=null", "ubdb=" + ubd, "root=/dev/ubdb", "rootfstype=ext2",
+                rw ? "rw" : "ro"))
+                .directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("TMPDIR", dir.toString()); // the guest's memory file goes here, not a shared /tmp
+        Process p = pb.start();
+        if (!p.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("linux.uml did not stop within " + BOOT_TIMEOUT_SECONDS + " s:\n" + read(log));
+        }
+        p.descendants().forEach(ProcessHandle::destroyForcibly); // UML helper threads are processes
+        return read(log);
+    }
+
+    private static String read(Path log) throws IOException {
+        return new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1).replace("\r", "");
+    }
+}
