@@ -16,6 +16,24 @@ public final class ImageException extends IOException {
         super(file + ": " + reason, cause);
     }
 
+    /**
+     * A file name in double quotes, control characters escaped as {@code \xNN}: names come from headers, and a
+     * corrupt one must not break the one-line message.
+     */
+    static String quote(Object name) {
+        String s = String.valueOf(name);
+        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7F) {
+                out.append(String.format("\\x%02x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
+    }
+
     /** A header field with a bad value, e.g. {@code cow.img: header field alignment (offset 24): must be ...}. */
     static ImageException field(Path file, String field, int offset, String reason) {
         return new ImageException(file, "header field " + field + " (offset " + offset + "): " + reason);

@@ -100,12 +100,12 @@ public final class UmlCowFormat implements ImageFormat {
 
     private static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath) throws IOException {
         if (!Files.exists(backingPath)) {
-            throw new ImageException(spec.file(), "backing file \"" + backingPath + "\": no such file");
+            throw new ImageException(spec.file(), "backing file " + ImageException.quote(backingPath) + ": no such file");
         }
         try {
             return table.open(spec.lower(backingPath));
         } catch (NoSuchFileException e) {
-            throw new ImageException(spec.file(), "backing file \"" + backingPath + "\": no such file", e);
+            throw new ImageException(spec.file(), "backing file " + ImageException.quote(backingPath) + ": no such file", e);
         }
     }
 
@@ -113,12 +113,12 @@ public final class UmlCowFormat implements ImageFormat {
     private static void checkBacking(Path file, UmlCowHeader h, BlockImage backing, Path backingPath) throws IOException {
         if (h.size() != backing.size()) {
             throw new ImageException(file, "Size mismatch (" + h.size() + " vs " + backing.size()
-                    + ") of COW header vs backing file \"" + backingPath + "\"");
+                    + ") of COW header vs backing file " + ImageException.quote(backingPath));
         }
         long mtime = HostFile.mtimeSeconds(backingPath);
         if (h.mtime() != mtime) {
             throw new ImageException(file, "mtime mismatch (" + h.mtime() + " vs " + mtime
-                    + ") of COW header vs backing file \"" + backingPath + "\"");
+                    + ") of COW header vs backing file " + ImageException.quote(backingPath));
         }
         if (backing.sectorSize() > h.sectorSize() || h.sectorSize() % backing.sectorSize() != 0) {
             throw ImageException.field(file, "sectorsize", h.layout().sectorOffset(), "sector size "
@@ -136,8 +136,8 @@ public final class UmlCowFormat implements ImageFormat {
         if (cow.isSameFile(BackingPath.resolveStored(spec.file(), h.backingFile()))) {
             return h;
         }
-        spec.warnings().accept("Backing file mismatch - \"" + backingPath + "\" requested, \"" + h.backingFile()
-                + "\" specified in COW header of \"" + spec.file() + "\"");
+        spec.warnings().accept("Backing file mismatch - " + ImageException.quote(backingPath) + " requested, "
+                + ImageException.quote(h.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
         UmlCowHeader switched = new UmlCowHeader(h.layout(), h.mtime(), h.size(), h.sectorSize(), h.alignment(),
                 h.cowFormat(), BackingPath.absoluteLikeUmlMkcow(backingPath));
         byte[] bytes = switched.encode(spec.file());
