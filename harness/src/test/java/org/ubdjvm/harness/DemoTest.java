@@ -1,0 +1,18 @@
+package org.ubdjvm.harness;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class DemoTest {
+    @Test
+    void buildsTheStackAndFindsNoMismatch() {
+        String out = Ubd.run("demo").ok().out();
+        assertTrue(out.contains("\nmismatches: 0\n"), out);
+        assertTrue(out.contains("layer3-v3.cow   cow V3  over layer2-v2.cow"), out);
+        assertTrue(out.contains("layer1-v1.cow   cow V1  over back.img"), out);
+        assertTrue(out.contains("checked: 8192 sectors through the chain, then 8192 again after flush and reopen"),
+                out);
+        assertTrue(out.contains("engine: sync\n"), out);
+    }
+}
