@@ -32,14 +32,14 @@ public final class FormatTable {
         return formats;
     }
 
-    public ImageFormat byName(String name) throws ImageException {
+    public ImageFormat byName(String name) throws UnknownFormatException {
         for (ImageFormat f : formats) {
             if (f.name().equals(name)) {
                 return f;
             }
         }
-        throw new ImageException(java.nio.file.Path.of(name),
-                "unknown format; known: " + formats.stream().map(ImageFormat::name).collect(Collectors.joining(", ")));
+        throw new UnknownFormatException("unknown format '" + name + "' (known: "
+                + formats.stream().map(ImageFormat::name).collect(Collectors.joining(", ")) + ")");
     }
 
     /** Opens {@code spec.file()} and, through the formats, every layer below it. */
