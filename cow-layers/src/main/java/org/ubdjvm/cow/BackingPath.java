@@ -1,6 +1,7 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** How backing file names are written into and read out of COW headers. */
@@ -23,6 +24,15 @@ final class BackingPath {
             return dir.toRealPath().resolve(name.toString()).toString();
         } catch (IOException e) {
             throw new ImageException(backing, "cannot resolve the directory of the backing file: " + e.getMessage());
+        }
+    }
+
+    /** The kernel's test before switching: the same file (device and inode), however it is named. */
+    static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -45,9 +45,12 @@ public final class UmlCowFormat implements ImageFormat {
             Path backingPath = chooseBacking(spec, header);
             backing = openBacking(spec, table, backingPath);
             checkBacking(spec.file(), header, backing, backingPath);
-            if (spec.backing() != null && !backingPath.equals(BackingPath.resolveStored(spec.file(), header.backingFile()))
-                    && !spec.readOnly()) {
-                header = switchBacking(cow, header, backingPath, spec);
+            if (spec.backing() != null && !BackingPath.sameFile(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile()))) {
+                spec.warnings().accept("Backing file mismatch - " + ImageException.quote(backingPath) + " requested, "
+                        + ImageException.quote(header.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
+                if (!spec.readOnly()) {
+                    header = switchBacking(cow, header, backingPath, spec);
+                }
             }
             long writable = header.layout().floorBitmap() ? header.bitmapLength() * 8 : header.sectors();
             return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, Math.min(writable, header.sectors()),
@@ -127,17 +130,12 @@ public final class UmlCowFormat implements ImageFormat {
     }
 
     /**
-     * The user named a different backing file that passed the checks: record it in the header, in the file's own
+     * The user named a different backing file (not the same inode as the header's) that passed the checks: record it in the header, in the file's own
      * version and layout (the kernel rewrites any header as V3 without moving the bitmap, which corrupts V1/V2).
      * The new header is decoded back and must describe the same bitmap and data before it is written.
      */
     private static UmlCowHeader switchBacking(HostFile cow, UmlCowHeader h, Path backingPath, OpenSpec spec)
             throws IOException {
-        if (cow.isSameFile(BackingPath.resolveStored(spec.file(), h.backingFile()))) {
-            return h;
-        }
-        spec.warnings().accept("Backing file mismatch - " + ImageException.quote(backingPath) + " requested, "
-                + ImageException.quote(h.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
         UmlCowHeader switched = new UmlCowHeader(h.layout(), h.mtime(), h.size(), h.sectorSize(), h.alignment(),
                 h.cowFormat(), BackingPath.absoluteLikeUmlMkcow(backingPath));
         byte[] bytes = switched.encode(spec.file());

@@ -194,6 +194,22 @@ class UmlCowImageTest {
     }
 
     @Test
+    void theSameBackingUnderAnotherNameIsNoSwitch() throws IOException {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = cowOver(back, 3);
+        Path link = Files.createSymbolicLink(dir.resolve("link.img"), back);
+        byte[] before = Files.readAllBytes(cow);
+        List<String> warnings = new ArrayList<>();
+        for (Path same : List.of(link, dir.resolve(".").resolve("back.img"))) {
+            try (BlockImage image = TABLE.open(OpenSpec.of(cow, new SyncEngine()).withBacking(same).withWarnings(warnings::add))) {
+                assertEquals(back.toString(), image.info().backingFilename());
+            }
+        }
+        assertEquals(List.of(), warnings);
+        assertArrayEquals(before, Files.readAllBytes(cow));
+    }
+
+    @Test
     void aSwitchToABackingThatFailsTheChecksChangesNothing() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = cowOver(back, 3);

@@ -6,11 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.driver.DeviceEnvironment;
+import org.ubdjvm.driver.DeviceTable;
+import org.ubdjvm.driver.UbdOptionException;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
 import picocli.CommandLine.Command;
@@ -20,11 +24,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ubd demo}: builds raw + V1 + V2 + V3 in a temporary folder, reads every sector back through the chain,
- * flushes, reopens and reads again. A first check that this machine and this build do the job.
+ * flushes, reopens and reads again; then runs a verified guest workload on the top through ring and driver.
  */
 @Command(name = "demo", description = {"Build a 4-layer stack (raw, COW V1, V2, V3) in a temporary folder,",
-        "write a pattern into each layer and verify every sector through the chain, before and after reopening."})
+        "write a pattern into each layer and verify every sector through the chain, before and after reopening;",
+        "then run a verified guest workload on it as ubd0, through the request ring and the driver."})
 final class DemoCommand implements Callable<Integer> {
+    private static final int GUEST_THREADS = 2;
+    private static final int GUEST_DEPTH = 8;
+    private static final long GUEST_OPS = 5000;
+
     @Spec
     CommandSpec spec;
 
@@ -55,8 +64,15 @@ final class DemoCommand implements Callable<Integer> {
                 after = stack.verify(disk);
                 chain = DemoStack.chain(disk);
             }
-            int mismatches = before.mismatches() + after.mismatches();
+            RunResult guest = guestWorkload(top, engine);
+            long mismatches = before.mismatches() + after.mismatches() + guest.mismatches() + guest.errors();
             report(out, dir, stack, chain, before, after);
+            out.printf("guest: %d threads x iodepth %d, 4 KiB random 50%% reads through ring -> ubda -> stack:"
+                            + " %d reads, %d writes, %d flushes, %d sectors verified%n", GUEST_THREADS, GUEST_DEPTH,
+                    guest.reads(), guest.writes(), guest.flushes(), guest.verifiedSectors());
+            out.printf("guest: %.0f iops, latency p50 %.0f us, p99 %.0f us, p99.9 %.0f us%n", guest.iops(),
+                    guest.p50Micros(), guest.p99Micros(), guest.p999Micros());
+            guest.firstProblems().forEach(p -> out.printf("  %s%n", p));
             out.printf("mismatches: %d%n", mismatches);
             out.printf("engine: %s%n", engine.name());
             out.printf("elapsed: %d ms (seed %d)%n", (System.nanoTime() - start) / 1_000_000, seed);
@@ -65,6 +81,21 @@ final class DemoCommand implements Callable<Integer> {
             if (!keep) {
                 deleteTree(dir);
             }
+        }
+    }
+
+    /** The main job: a verified guest workload on the stack's top, as device ubd0, through the ring and driver. */
+    private RunResult guestWorkload(Path top, IoEngine engine) throws IOException {
+        WorkloadSpec w = new WorkloadSpec(true, 50, 4096, GUEST_DEPTH, GUEST_THREADS, Duration.ofSeconds(10),
+                GUEST_OPS, 256, true, seed);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine))) {
+            table.add("ubd0=" + top);
+            return new Guest(table.all(), w).run();
+        } catch (UbdOptionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 

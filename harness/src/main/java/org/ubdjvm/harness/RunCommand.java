@@ -1,0 +1,171 @@
+package org.ubdjvm.harness;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.ubdjvm.driver.DeviceEnvironment;
+import org.ubdjvm.driver.DeviceTable;
+import org.ubdjvm.driver.FlushMode;
+import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.driver.UbdOptionException;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.SyncEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ubd run ubd0=cow,back [ubd1=...]}: the JVM guest. Devices use the kernel's syntax; the workload options
+ * follow fio's names (rw, rwmixread, bs, iodepth, numjobs, runtime).
+ */
+@Command(name = "run", description = {"Run a guest workload on ubd devices through the request ring and the driver.",
+        "  ubd run ubd0=disk.cow,disk.img --rw=randrw --bs=4k --iodepth=8 --threads=2 --runtime=5s --verify",
+        "  ubd run ubd0r=disk.img --rw=randread --output=json"})
+final class RunCommand implements Callable<Integer> {
+    enum Rw { read, write, rw, randread, randwrite, randrw }
+
+    enum Output { human, json }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "ubdN[flags]=FILE[,BACKING]", arity = "1..16",
+            description = "devices, as on the UML kernel command line (flags: r s d c t and the seed's letters)")
+    List<String> devices;
+
+    @Option(names = "--rw", defaultValue = "randrw", description = "read, write, rw, randread, randwrite, randrw (default: ${DEFAULT-VALUE})")
+    Rw rw;
+
+    @Option(names = "--rwmixread", defaultValue = "50", paramLabel = "PCT", description = "reads in %% for rw/randrw (default: ${DEFAULT-VALUE})")
+    int rwmixread;
+
+    @Option(names = "--bs", defaultValue = "4k", paramLabel = "SIZE", description = "block size (default: ${DEFAULT-VALUE})")
+    String bs;
+
+    @Option(names = "--iodepth", defaultValue = "8", paramLabel = "N", description = "requests in flight per thread (default: ${DEFAULT-VALUE})")
+    int iodepth;
+
+    @Option(names = {"--threads", "--numjobs"}, defaultValue = "1", paramLabel = "N", description = "submitter threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--runtime", defaultValue = "5s", paramLabel = "TIME", description = "how long, e.g. 500ms, 5s, 1m (default: ${DEFAULT-VALUE})")
+    String runtime;
+
+    @Option(names = "--ops", defaultValue = "0", paramLabel = "N", description = "stop each thread after N requests (0: no limit)")
+    long ops;
+
+    @Option(names = "--flush-every", defaultValue = "0", paramLabel = "N", description = "a flush after every N writes per thread")
+    int flushEvery;
+
+    @Option(names = "--barrier", defaultValue = "sync", paramLabel = "MODE",
+            description = "what a flush does on devices without s: sync (fdatasync + COW bitmap) or none")
+    String barrier;
+
+    @Option(names = "--verify", description = "write self-describing blocks and check every read")
+    boolean verify;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N")
+    long seed;
+
+    @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
+    Output output;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        WorkloadSpec workload = workload();
+        FlushMode mode = switch (barrier) {
+            case "sync" -> FlushMode.SYNC_ON_BARRIER;
+            case "none" -> FlushMode.NONE;
+            default -> throw new ParameterException(spec.commandLine(), "--barrier must be sync or none, not '" + barrier + "'");
+        };
+        PrintWriter out = spec.commandLine().getOut();
+        try (IoEngine engine = new SyncEngine();
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withBarrierMode(mode)
+                     .withWarnings(Warnings.to(spec.commandLine().getErr())))) {
+            for (String d : devices) {
+                try {
+                    table.add(d);
+                } catch (UbdOptionException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
+            RunResult result = new Guest(table.all(), workload).run();
+            if (output == Output.json) {
+                out.print(json(table.all(), workload, engine, result));
+            } else {
+                human(out, table.all(), workload, engine, result);
+            }
+            return result.clean() ? UbdMain.OK : UbdMain.MISMATCH;
+        }
+    }
+
+    private WorkloadSpec workload() {
+        boolean random = rw.name().startsWith("rand");
+        int reads = switch (rw) {
+            case read, randread -> 100;
+            case write, randwrite -> 0;
+            case rw, randrw -> rwmixread;
+        };
+        try {
+            return new WorkloadSpec(random, reads, (int) ByteSize.parse(bs), iodepth, threads, duration(runtime),
+                    ops, flushEvery, verify, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private Duration duration(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)?").matcher(text);
+        if (!m.matches()) {
+            throw new ParameterException(spec.commandLine(), "--runtime: expected e.g. 500ms, 5s or 1m, not '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return m.group(2) == null || m.group(2).equals("s") ? Duration.ofSeconds(n)
+                : m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofMinutes(n);
+    }
+
+    static void human(PrintWriter out, List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) {
+        for (UbdDevice d : devices) {
+            out.printf("%s: %s (%s%s)%n", d.name(), d.spec().file(), ByteSize.human(d.capacity()), d.readOnly() ? ", read-only" : "");
+        }
+        out.printf("workload: %s %d%% reads, bs %s, iodepth %d x %d threads%s%n", w.random() ? "random" : "sequential",
+                w.readPercent(), ByteSize.human(w.blockSize()), w.queueDepth(), w.threads(), w.verify() ? ", verified" : "");
+        out.printf("requests: %d reads, %d writes, %d flushes in %.2f s%n", r.reads(), r.writes(), r.flushes(), r.seconds());
+        out.printf("iops: %.0f  throughput: %.1f MiB/s%n", r.iops(), r.mbPerSecond());
+        out.printf("latency (us): p50 %.1f  p99 %.1f  p99.9 %.1f%n", r.p50Micros(), r.p99Micros(), r.p999Micros());
+        if (w.verify()) {
+            out.printf("verified sectors: %d  mismatches: %d%n", r.verifiedSectors(), r.mismatches());
+        }
+        out.printf("errors: %d%n", r.errors());
+        for (String p : r.firstProblems()) {
+            out.printf("  %s%n", p);
+        }
+        out.printf("engine: %s%n", engine.name());
+    }
+
+    private static String json(List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        var devs = root.putArray("devices");
+        for (UbdDevice d : devices) {
+            devs.addObject().put("name", d.name()).put("filename", d.spec().file().toString()).put("capacity", d.capacity());
+        }
+        root.put("engine", engine.name());
+        root.putObject("workload").put("random", w.random()).put("read-percent", w.readPercent())
+                .put("block-size", w.blockSize()).put("iodepth", w.queueDepth()).put("threads", w.threads())
+                .put("verify", w.verify());
+        root.put("reads", r.reads()).put("writes", r.writes()).put("flushes", r.flushes())
+                .put("elapsed-seconds", r.seconds()).put("iops", r.iops()).put("mib-per-second", r.mbPerSecond());
+        root.putObject("latency-us").put("p50", r.p50Micros()).put("p99", r.p99Micros()).put("p99.9", r.p999Micros());
+        root.put("verified-sectors", r.verifiedSectors()).put("mismatches", r.mismatches()).put("errors", r.errors());
+        root.putPOJO("problems", r.firstProblems());
+        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    }
+}
