@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,16 +23,25 @@ public final class RealTools {
     }
 
     public static boolean inCi() {
-        return "true".equalsIgnoreCase(System.getenv("CI"));
+        return inCi(System.getenv());
+    }
+
+    static boolean inCi(Map<String, String> env) {
+        return "true".equalsIgnoreCase(env.get("CI"));
     }
 
     /** The program's path, or skip/fail. */
     public static Path require(String program, String debianPackage) {
-        Path found = find(program);
+        return require(program, debianPackage, System.getenv());
+    }
+
+    /** {@link #require(String, String)} with the environment given, so the CI rule itself can be tested. */
+    static Path require(String program, String debianPackage, Map<String, String> env) {
+        Path found = find(program, env);
         String why = program + " not found on PATH (install the Debian package " + debianPackage
                 + "; ./test.sh does)";
         if (found == null) {
-            if (inCi()) {
+            if (inCi(env)) {
                 fail("CI=true: " + why);
             }
             assumeTrue(false, why);
@@ -40,7 +50,11 @@ public final class RealTools {
     }
 
     public static Path find(String program) {
-        String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin";
+        return find(program, System.getenv());
+    }
+
+    private static Path find(String program, Map<String, String> env) {
+        String path = env.getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/sbin";
         for (String dir : path.split(File.pathSeparator)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, program);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
