@@ -31,9 +31,21 @@ final class Guest {
     private final AtomicLong verified = new AtomicLong();
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
+    private final DurableJournal journal;
+
     Guest(List<UbdDevice> devices, WorkloadSpec spec) {
+        this(devices, spec, null);
+    }
+
+    /** With {@code journalFile}, what each completed flush made durable is recorded there (for kill tests). */
+    Guest(List<UbdDevice> devices, WorkloadSpec spec, java.nio.file.Path journalFile) {
         this.devices = devices;
         this.spec = spec;
+        long[] blocks = new long[devices.size()];
+        for (int d = 0; d < blocks.length; d++) {
+            blocks[d] = devices.get(d).capacity() / spec.blockSize();
+        }
+        this.journal = journalFile == null ? null : new DurableJournal(journalFile, spec.blockSize(), blocks);
     }
 
     RunResult run() throws IOException, InterruptedException {
@@ -266,10 +278,21 @@ final class Guest {
 
         private void flush() throws InterruptedException {
             flushes++;
+            int[] covered;
+            synchronized (this) {
+                covered = journal == null ? null : generation.clone(); // completed writes: what this flush covers
+            }
             device.submit(RequestOp.FLUSH, 0, null, (r, e) -> {
                 if (e != null) {
                     errors.incrementAndGet();
                     problem("flush failed: " + e.getMessage());
+                } else if (covered != null) {
+                    try {
+                        journal.commit(deviceIndex, from, covered);
+                    } catch (IOException je) {
+                        errors.incrementAndGet();
+                        problem("journal write failed: " + je.getMessage());
+                    }
                 }
                 slots.release();
             });

@@ -74,6 +74,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N")
     long seed;
 
+    @Option(names = "--journal", paramLabel = "FILE",
+            description = "after each completed flush, record atomically in FILE what it made durable (for kill tests)")
+    java.nio.file.Path journal;
+
     @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
     Output output;
 
@@ -96,7 +100,7 @@ final class RunCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }
             }
-            RunResult result = new Guest(table.all(), workload).run();
+            RunResult result = new Guest(table.all(), workload, journal).run();
             if (output == Output.json) {
                 out.print(json(table.all(), workload, engine, result));
             } else {
