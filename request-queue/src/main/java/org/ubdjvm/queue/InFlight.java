@@ -1,45 +1,60 @@
 package org.ubdjvm.queue;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Requests started and not completed. Completions decrement from any thread without a lock; only the worker ever
- * waits, so a single parked-thread field is enough to wake it.
+ * Requests started and not completed. The worker counts starts in a plain field; completions on the worker's own
+ * thread (a synchronous host) are counted in another plain field, and only completions from other threads pay for
+ * an atomic add. Only the worker ever waits, so one parked-thread field is enough to wake it.
  */
 final class InFlight {
-    private final AtomicInteger count = new AtomicInteger();
-    private volatile Thread waiter;
+    private final AtomicLong completedElsewhere = new AtomicLong();
+    private long started;
+    private long completedHere;
+    private volatile Thread worker;
+    private volatile boolean waiting;
 
-    void started() {
-        count.incrementAndGet();
+    /** Worker only, once, before the first start. */
+    void bindWorker() {
+        worker = Thread.currentThread();
     }
 
+    /** Worker only. */
+    void started() {
+        started++;
+    }
+
+    /** Any thread. */
     void finished() {
-        count.decrementAndGet();
-        Thread w = waiter;
-        if (w != null) {
-            LockSupport.unpark(w);
+        if (Thread.currentThread() == worker) {
+            completedHere++;
+            return;
+        }
+        completedElsewhere.incrementAndGet();
+        if (waiting) {
+            LockSupport.unpark(worker);
         }
     }
 
-    int count() {
-        return count.get();
+    /** Worker only (or after the worker stopped). */
+    long count() {
+        return started - completedHere - completedElsewhere.get();
     }
 
     /** Worker only: returns when at most {@code limit} requests are in flight. */
-    void awaitAtMost(int limit) {
-        if (count.get() <= limit) {
+    void awaitAtMost(long limit) {
+        if (count() <= limit) {
             return;
         }
-        waiter = Thread.currentThread();
+        waiting = true;
         try {
-            while (count.get() > limit) {
-                // bounded park: a completion that decremented before 'waiter' was set cannot strand the worker
+            while (count() > limit) {
+                // bounded park: a completion that looked at 'waiting' just before it was set cannot strand us
                 LockSupport.parkNanos(this, 1_000_000L);
             }
         } finally {
-            waiter = null;
+            waiting = false;
         }
     }
 }

@@ -37,7 +37,7 @@ public final class RequestRing implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, ProducerType.MULTI, wait);
-        disruptor.handleEventsWith(new RingWorker(handler, inFlight, config.maxInFlight()));
+        disruptor.handleEventsWith(new RingWorker(handler, inFlight, config.maxInFlight(), config.size()));
         this.ring = disruptor.start();
     }
 
@@ -45,8 +45,8 @@ public final class RequestRing implements AutoCloseable {
         return config;
     }
 
-    /** Requests started by the worker and not yet completed. */
-    public int inFlight() {
+    /** Requests started by the worker and not yet completed (a snapshot; exact once the worker is idle). */
+    public long inFlight() {
         return inFlight.count();
     }
 

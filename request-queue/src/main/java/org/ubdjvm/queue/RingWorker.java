@@ -2,68 +2,77 @@ package org.ubdjvm.queue;
 
 import com.lmax.disruptor.EventHandler;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The ring's single consumer. Starts requests in ring order, lets the handler push a whole batch to the host at
  * {@code endOfBatch}, and enforces barriers: a FLUSH starts only when every earlier request has completed, and
  * nothing after it starts until it has completed. That is the 2.6 barrier the seed wants to sync on.
+ *
+ * <p>Nothing is allocated per request: each ring slot has a preallocated {@link SlotTracker}.
  */
 final class RingWorker implements EventHandler<RequestSlot> {
     private final RequestHandler handler;
     private final InFlight inFlight;
     private final int maxInFlight;
+    private final SlotTracker[] trackers;
+    private final int mask;
 
-    RingWorker(RequestHandler handler, InFlight inFlight, int maxInFlight) {
+    RingWorker(RequestHandler handler, InFlight inFlight, int maxInFlight, int ringSize) {
         this.handler = handler;
         this.inFlight = inFlight;
         this.maxInFlight = maxInFlight;
+        this.trackers = new SlotTracker[ringSize];
+        for (int i = 0; i < ringSize; i++) {
+            trackers[i] = new SlotTracker(inFlight);
+        }
+        this.mask = ringSize - 1;
+    }
+
+    @Override
+    public void onStart() {
+        inFlight.bindWorker();
     }
 
     @Override
     public void onEvent(RequestSlot slot, long sequence, boolean endOfBatch) {
         RequestOp op = slot.op;
         long offset = slot.offset;
-        ByteBuffer buffer = slot.buffer;
+        java.nio.ByteBuffer buffer = slot.buffer;
         RequestCompletion done = slot.done;
         slot.clear();
+        SlotTracker tracker = trackers[(int) (sequence & mask)];
         if (op == RequestOp.FLUSH) {
-            barrier(done);
+            barrier(tracker, done);
         } else {
-            if (inFlight.count() >= maxInFlight) {
+            if (inFlight.count() >= maxInFlight || tracker.busy()) {
                 handler.endOfBatch(); // what we started must reach the host before we can wait for it
                 inFlight.awaitAtMost(maxInFlight - 1);
+                while (tracker.busy()) { // a request a whole ring ago is still in flight: wait for that one
+                    inFlight.awaitAtMost(inFlight.count() - 1);
+                }
             }
-            start(op, offset, buffer, done);
+            start(tracker, op, offset, buffer, done);
         }
         if (endOfBatch) {
             handler.endOfBatch();
         }
     }
 
-    private void start(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
-        inFlight.started();
-        // Completion first, then the count: a flush waiting on the count must not complete before this request did.
-        RequestCompletion counted = (r, e) -> {
-            try {
-                done.completed(r, e);
-            } finally {
-                inFlight.finished();
-            }
-        };
+    private void start(SlotTracker tracker, RequestOp op, long offset, java.nio.ByteBuffer buffer, RequestCompletion done) {
+        tracker.arm(done);
         try {
-            handler.start(op, offset, buffer, counted);
+            handler.start(op, offset, buffer, tracker);
         } catch (RuntimeException e) {
-            counted.completed(0, new IOException("request failed to start: " + e, e));
+            tracker.completed(0, new IOException("request failed to start: " + e, e));
         }
     }
 
-    private void barrier(RequestCompletion done) {
+    private void barrier(SlotTracker tracker, RequestCompletion done) {
         handler.endOfBatch();
         inFlight.awaitAtMost(0);
         CountDownLatch flushed = new CountDownLatch(1);
-        start(RequestOp.FLUSH, 0, null, (r, e) -> {
+        start(tracker, RequestOp.FLUSH, 0, null, (r, e) -> {
             try {
                 done.completed(r, e);
             } finally {

@@ -1,0 +1,113 @@
+package org.ubdjvm.harness;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
+import org.ubdjvm.queue.RequestCompletion;
+import org.ubdjvm.queue.RequestHandler;
+import org.ubdjvm.queue.RequestOp;
+import org.ubdjvm.queue.RequestRing;
+import org.ubdjvm.queue.RingConfig;
+
+/**
+ * The request ring alone: no-op requests completed by the worker as soon as it starts them, from several submitter
+ * threads, against the usual Java hand-off (an {@link ArrayBlockingQueue} with one consumer) in the same run.
+ */
+final class RingBenchmark {
+    static final int BATCH = 64;
+
+    record Result(String name, long requests, long nanos) {
+        double millionsPerSecond() {
+            return requests / (nanos / 1e9) / 1e6;
+        }
+    }
+
+    private RingBenchmark() {
+    }
+
+    /** Ring: batched claim and publish, the path the guest uses for bursts. */
+    static Result ring(int producers, long perProducer) throws InterruptedException {
+        LongAdder completed = new LongAdder();
+        RequestHandler noop = (op, offset, buffer, done) -> done.completed(0, null);
+        try (RequestRing ring = new RequestRing(RingConfig.of("bench").withSize(4096).withMaxInFlight(4096)
+                .withSpinWait(true), noop)) {
+            RequestCompletion done = (r, e) -> completed.increment();
+            RequestRing.BatchSource source = new RequestRing.BatchSource() {
+                @Override
+                public void fill(int index, RequestRing.Request request) {
+                    request.set(RequestOp.READ, index, null, done);
+                }
+
+                @Override
+                public RequestCompletion completionOf(int index) {
+                    return done;
+                }
+            };
+            return timed("ring", producers, perProducer, () -> {
+                for (long i = 0; i < perProducer; i += BATCH) {
+                    ring.submitBatch(BATCH, source);
+                }
+            }, () -> completed.sum() >= producers * perProducer);
+        }
+    }
+
+    /** The same hand-off through an ArrayBlockingQueue: put per request, one consumer taking them. */
+    static Result arrayBlockingQueue(int producers, long perProducer) throws InterruptedException {
+        LongAdder completed = new LongAdder();
+        ArrayBlockingQueue<RequestCompletion> queue = new ArrayBlockingQueue<>(4096);
+        RequestCompletion done = (r, e) -> completed.increment();
+        Thread consumer = new Thread(() -> {
+            try {
+                while (true) {
+                    queue.take().completed(0, null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "abq-consumer");
+        consumer.setDaemon(true);
+        consumer.start();
+        try {
+            return timed("ArrayBlockingQueue", producers, perProducer, () -> {
+                for (long i = 0; i < perProducer; i++) {
+                    queue.put(done);
+                }
+            }, () -> completed.sum() >= producers * perProducer);
+        } finally {
+            consumer.interrupt();
+        }
+    }
+
+    interface Producer {
+        void run() throws InterruptedException;
+    }
+
+    private static Result timed(String name, int producers, long perProducer, Producer body,
+                                java.util.function.BooleanSupplier finished) throws InterruptedException {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    body.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, name + "-producer-" + p);
+            t.start();
+            threads.add(t);
+        }
+        long start = System.nanoTime();
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        while (!finished.getAsBoolean()) {
+            Thread.onSpinWait();
+        }
+        return new Result(name, producers * perProducer, System.nanoTime() - start);
+    }
+}
