@@ -35,6 +35,7 @@ final class LinuxAio implements KernelQueue {
     /** aio_data of the empty read that wakes the reaper; slot indexes are never negative. */
     private static final long WAKE = -1L;
     private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
 
     private final long context;
     private final int slots;
@@ -141,7 +142,7 @@ final class LinuxAio implements KernelQueue {
                 sent += (int) r;
                 continue;
             }
-            int errno = r == 0 ? 11 : LinuxNatives.errno();
+            int errno = r == 0 ? EAGAIN : LinuxNatives.errno();
             if (errno == EINTR) {
                 continue;
             }
