@@ -10,6 +10,8 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -23,11 +25,24 @@ public final class HostFile implements Closeable {
     private final Path path;
     private final OpenMode mode;
     private final FileChannel channel;
+    /** (device, inode) seen at open, so a native descriptor opened later can prove it reaches the same file. */
+    private final Object identity;
+    private final Object nativeLock = new Object();
+    /** Opened on first use by a native engine; -1 until then. Volatile for the lock-free fast path. */
+    private volatile int nativeFd = -1;
+    private boolean closed;
+    /**
+     * Counts truncations so the mmap engine can drop windows that now reach past the end: touching those would
+     * raise SIGBUS, which the JVM reports late and somewhere else. Only written by truncate(), so ++ is safe enough:
+     * truncating a file while other threads use it is already a caller's bug.
+     */
+    private volatile int truncations;
 
-    private HostFile(Path path, OpenMode mode, FileChannel channel) {
+    private HostFile(Path path, OpenMode mode, FileChannel channel, Object identity) {
         this.path = path;
         this.mode = mode;
         this.channel = channel;
+        this.identity = identity;
     }
 
     public static HostFile open(Path path, OpenMode mode) throws HostIoException {
@@ -45,7 +60,8 @@ public final class HostFile implements Closeable {
             if (!mode.create() && Files.isDirectory(path)) {
                 throw new HostIoException(path, "cannot open: is a directory");
             }
-            return new HostFile(path, mode, FileChannel.open(path, options));
+            FileChannel channel = FileChannel.open(path, options);
+            return new HostFile(path, mode, channel, identity(path));
         } catch (IOException e) {
             throw HostIoException.wrap(path, "cannot open", e);
         }
@@ -66,6 +82,78 @@ public final class HostFile implements Closeable {
     /** The channel, for engines in this module only: callers go through an {@link IoEngine}. */
     FileChannel channel() {
         return channel;
+    }
+
+    /**
+     * A kernel file descriptor for the io_uring and aio engines, which hand it to the kernel in each request.
+     * FileChannel keeps its descriptor private (reaching it needs {@code --add-opens java.base/...} on every
+     * launcher), so we open the file a second time with {@code open(2)} and the same access mode, on first use only:
+     * the sync and mmap engines never pay for it. Both descriptors share the page cache, so data written through one
+     * is read through the other. The descriptor is checked to reach the inode opened by {@link #open}: a file renamed
+     * over {@code path} meanwhile is refused instead of silently served.
+     */
+    int nativeFd() throws HostIoException {
+        int fd = nativeFd;
+        if (fd >= 0) {
+            return fd;
+        }
+        synchronized (nativeLock) {
+            if (closed) {
+                throw new HostIoException(path, "file is closed");
+            }
+            if (nativeFd < 0) {
+                nativeFd = openNative();
+            }
+            return nativeFd;
+        }
+    }
+
+    private int openNative() throws HostIoException {
+        int flags = (mode.readOnly() ? LinuxNatives.O_RDONLY : LinuxNatives.O_RDWR) | LinuxNatives.O_CLOEXEC
+                | (mode.syncWrites() ? LinuxNatives.O_DSYNC : 0);
+        int fd;
+        try {
+            fd = LinuxNatives.open(path.toString(), flags, 0);
+        } catch (LinkageError e) {
+            throw new HostIoException(path, "cannot open for native I/O: JNA unavailable: " + e, e);
+        }
+        if (fd < 0) {
+            throw new HostIoException(path, "cannot open for native I/O: " + Errno.describe(LinuxNatives.errno()));
+        }
+        Object seen;
+        try {
+            seen = identity(Path.of("/proc/self/fd/" + fd));
+        } catch (IOException e) {
+            seen = identity; // no /proc: cannot check, trust the path as the channel did
+        }
+        if (identity != null && !identity.equals(seen)) {
+            LinuxNatives.close(fd);
+            throw new HostIoException(path, "file was replaced since it was opened; reopen it");
+        }
+        return fd;
+    }
+
+    /** The (device, inode) pair of what {@code path} reaches, or null where the platform has no "unix" view. */
+    private static Object identity(Path path) throws IOException {
+        try {
+            Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino");
+            return List.of(a.get("dev"), a.get("ino"));
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** The error every engine reports for a write to a read-only file, so all engines say the same thing. */
+    HostIoException readOnlyRefusal(long position) {
+        return new HostIoException(path, "write at offset " + position + " refused: file is open read-only");
+    }
+
+    int truncations() {
+        return truncations;
+    }
+
+    boolean isOpen() {
+        return channel.isOpen();
     }
 
     public long size() throws HostIoException {
@@ -112,7 +200,7 @@ public final class HostFile implements Closeable {
     /** Writes all of {@code src} at {@code position}, extending the file if needed. */
     public void write(ByteBuffer src, long position) throws HostIoException {
         if (mode.readOnly()) {
-            throw new HostIoException(path, "write at offset " + position + " refused: file is open read-only");
+            throw readOnlyRefusal(position);
         }
         long at = position;
         try {
@@ -146,6 +234,7 @@ public final class HostFile implements Closeable {
     public void truncate(long length) throws HostIoException {
         try {
             channel.truncate(length);
+            truncations++;
         } catch (IOException e) {
             throw HostIoException.wrap(path, "truncate to " + length + " failed", e);
         }
@@ -161,6 +250,13 @@ public final class HostFile implements Closeable {
 
     @Override
     public void close() throws HostIoException {
+        synchronized (nativeLock) {
+            closed = true;
+            if (nativeFd >= 0) {
+                LinuxNatives.close(nativeFd);
+                nativeFd = -1;
+            }
+        }
         try {
             channel.close();
         } catch (IOException e) {

@@ -21,6 +21,11 @@ public final class HostIoException extends IOException {
         return path;
     }
 
+    /** What an engine answers to a request that arrives after it was closed. */
+    static HostIoException engineClosed(Path path, String verb, long position, String engine) {
+        return new HostIoException(path, verb + " at offset " + position + " refused: engine " + engine + " is closed");
+    }
+
     /** Turns a JDK exception into a message a user can act on ("no such file", "permission denied"). */
     static HostIoException wrap(Path path, String action, IOException e) {
         if (e instanceof HostIoException h) {

@@ -3,12 +3,14 @@ package org.ubdjvm.hostio;
 import java.nio.ByteBuffer;
 
 /**
- * Asynchronous host I/O: submit, then a completion. Engines (sync today; io_uring, aio and mmap next) plug in
- * behind this without changing callers. Completions may run on the submitting thread (sync engine) or on an
- * engine thread; callers must not assume either.
+ * Asynchronous host I/O: queue, {@link #submit}, then a completion. Engines (sync, mmap, io_uring, aio; made by
+ * {@link IoEngines}) plug in behind this without changing callers. Completions may run on the submitting thread
+ * (sync, mmap) or on an engine thread (io_uring, aio); callers must not assume either, and must call
+ * {@link #submit} after queueing or the request may never reach the host.
  *
- * <p>A read fills {@code dst} up to its limit or to end of file and reports the bytes read. A write writes all of
- * {@code src}. The buffers belong to the engine until the completion runs.
+ * <p>A read fills {@code dst} from its position up to its limit or to end of file and reports the bytes read. A
+ * write writes all of {@code src}. The buffer's position is advanced past the bytes moved before the completion
+ * runs. The buffers belong to the engine until the completion runs.
  */
 public interface IoEngine extends AutoCloseable {
     String name();

@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 public final class SyncEngine implements IoEngine {
     public static final String NAME = "sync";
 
+    private volatile boolean closed;
+
     @Override
     public String name() {
         return NAME;
@@ -13,40 +15,40 @@ public final class SyncEngine implements IoEngine {
 
     @Override
     public void read(HostFile file, ByteBuffer dst, long position, IoCompletion done) {
-        int n;
-        try {
-            n = file.read(dst, position);
-        } catch (HostIoException e) {
-            done.done(0, e);
-            return;
-        }
-        done.done(n, null);
+        BlockingOperation.complete(done, () -> {
+            refuseIfClosed(file, "read", position);
+            return file.read(dst, position);
+        });
     }
 
     @Override
     public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
-        int n = src.remaining();
-        try {
+        BlockingOperation.complete(done, () -> {
+            refuseIfClosed(file, "write", position);
+            int n = src.remaining();
             file.write(src, position);
-        } catch (HostIoException e) {
-            done.done(0, e);
-            return;
-        }
-        done.done(n, null);
+            return n;
+        });
     }
 
     @Override
     public void datasync(HostFile file, IoCompletion done) {
-        try {
+        BlockingOperation.complete(done, () -> {
+            refuseIfClosed(file, "fdatasync", 0);
             file.datasync();
-        } catch (HostIoException e) {
-            done.done(0, e);
-            return;
+            return 0;
+        });
+    }
+
+    /** After close every engine refuses new requests the same way, so callers need not know which one they have. */
+    private void refuseIfClosed(HostFile file, String verb, long position) throws HostIoException {
+        if (closed) {
+            throw HostIoException.engineClosed(file.path(), verb, position, NAME);
         }
-        done.done(0, null);
     }
 
     @Override
     public void close() {
+        closed = true;
     }
 }

@@ -57,4 +57,16 @@ class HostFileTest {
         HostIoException e = assertThrows(HostIoException.class, () -> HostFile.open(p, OpenMode.READ_WRITE));
         assertEquals(p + ": cannot open: no such file", e.getMessage());
     }
+
+    @Test
+    void theNativeDescriptorReachesTheSameFileAndClosesWithIt() throws IOException {
+        Path p = Files.write(dir.resolve("fd"), new byte[] {7});
+        HostFile f = HostFile.open(p, OpenMode.READ_ONLY);
+        int fd = f.nativeFd();
+        assertEquals(fd, f.nativeFd()); // opened once, on first use
+        assertTrue(Files.isSameFile(p, Path.of("/proc/self/fd/" + fd)));
+        f.close();
+        HostIoException e = assertThrows(HostIoException.class, f::nativeFd);
+        assertEquals(p + ": file is closed", e.getMessage());
+    }
 }

@@ -1,0 +1,441 @@
+package org.ubdjvm.hostio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The asynchronous engine over a kernel queue: io_uring ({@link #ioUring}) or Linux AIO ({@link #aio}).
+ * {@code read}/{@code write}/{@code datasync} only fill a queue entry; {@link #submit} hands the batch to the kernel
+ * in one syscall; one reaper thread per engine blocks in the kernel for completions and runs the callbacks. No
+ * thread waits per request and, after warm-up, nothing is allocated per request: each request borrows one of a
+ * fixed table of {@link RequestSlot}s whose index is the kernel's user data.
+ *
+ * <p>Back-pressure: at most {@code depth} requests are in flight. A caller that finds every slot busy first submits
+ * what is queued (else no slot could ever come back) and then waits. A completion callback that issues a request
+ * while every slot is busy cannot wait (it runs on the only thread that frees slots), so that request is parked and
+ * started by the reaper as soon as a slot frees.
+ *
+ * <p>Buffers: the kernel reads or writes a direct buffer in place; a heap buffer bounces through direct memory kept
+ * by the slot. Like the sync engine, the buffer's position is advanced past the bytes moved before the completion
+ * runs.
+ *
+ * <p>Close stops accepting requests (later ones fail at once), submits what is queued, waits for everything in flight,
+ * then stops the reaper, which releases the kernel queue. Requests the kernel has not answered after
+ * {@value #CLOSE_TIMEOUT_SECONDS} s (a read of an empty pipe, a hung NFS server) are failed so no caller hangs; the
+ * reaper stays, keeping their buffers referenced, until the kernel lets go of them, then releases the queue.
+ */
+public final class AsyncEngine implements IoEngine {
+    static final int CLOSE_TIMEOUT_SECONDS = 10;
+
+    private final KernelQueue queue;
+    private final long closeTimeoutNanos;
+    private final RequestSlot[] slots;
+    private final Thread reaper;
+
+    /** Guards the free list, the parked requests, the flags below and every call into the queue but reap(). */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition slotFreed = lock.newCondition();
+    private final Condition drained = lock.newCondition();
+    private final int[] free;
+    private int freeCount;
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private boolean closing;
+    private boolean queueClosed;
+
+    // Reaper-only scratch, sized for the worst case once so reaping allocates nothing.
+    private final int[] finished;
+    private int finishedCount;
+    private final int[] again;
+    private int againCount;
+    private final IoCompletion[] callbacks;
+    private final long[] results;
+    private final IOException[] errors;
+    private final KernelQueue.Answers onAnswer = this::onAnswer;
+
+    /** A request issued from a completion while every slot was busy. */
+    private record Parked(RequestSlot.Op op, HostFile file, int fd, ByteBuffer buffer, long position, IoCompletion done) {
+    }
+
+    private AsyncEngine(KernelQueue queue, int depth, Duration closeTimeout) {
+        this.queue = queue;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
+        this.slots = new RequestSlot[depth];
+        this.free = new int[depth];
+        for (int i = 0; i < depth; i++) {
+            slots[i] = new RequestSlot(i);
+            free[i] = depth - 1 - i;
+        }
+        this.freeCount = depth;
+        this.finished = new int[depth];
+        this.again = new int[depth];
+        this.callbacks = new IoCompletion[depth];
+        this.results = new long[depth];
+        this.errors = new IOException[depth];
+        this.reaper = new Thread(this::reapUntilClosed, "ubd-" + queue.name() + "-reaper");
+        reaper.setDaemon(true); // an engine nobody closed must not keep the JVM alive
+    }
+
+    /** An io_uring engine with {@code depth} requests in flight at most. */
+    public static AsyncEngine ioUring(int depth) throws IOException {
+        return ioUring(depth, Duration.ofSeconds(CLOSE_TIMEOUT_SECONDS));
+    }
+
+    /** With a shorter close timeout, for tests of a kernel that never answers. */
+    static AsyncEngine ioUring(int depth, Duration closeTimeout) throws IOException {
+        return start(IoUring.open(requireDepth(depth)), depth, closeTimeout);
+    }
+
+    /** A Linux AIO engine with {@code depth} requests in flight at most. */
+    public static AsyncEngine aio(int depth) throws IOException {
+        return start(LinuxAio.open(requireDepth(depth)), depth, Duration.ofSeconds(CLOSE_TIMEOUT_SECONDS));
+    }
+
+    private static int requireDepth(int depth) {
+        if (depth < 1) {
+            throw new IllegalArgumentException("queue depth must be at least 1, not " + depth);
+        }
+        return depth;
+    }
+
+    private static AsyncEngine start(KernelQueue queue, int depth, Duration closeTimeout) {
+        AsyncEngine engine = new AsyncEngine(queue, depth, closeTimeout);
+        engine.reaper.start();
+        return engine;
+    }
+
+    @Override
+    public String name() {
+        return queue.name();
+    }
+
+    /** Requests in flight at most. */
+    public int depth() {
+        return slots.length;
+    }
+
+    @Override
+    public void read(HostFile file, ByteBuffer dst, long position, IoCompletion done) {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("cannot read into a read-only buffer");
+        }
+        start(RequestSlot.Op.READ, file, dst, position, done);
+    }
+
+    @Override
+    public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
+        if (file.readOnly()) {
+            done.done(0, file.readOnlyRefusal(position));
+            return;
+        }
+        start(RequestSlot.Op.WRITE, file, src, position, done);
+    }
+
+    @Override
+    public void datasync(HostFile file, IoCompletion done) {
+        if (file.readOnly()) {
+            done.done(0, null); // nothing of ours to flush, as HostFile.datasync
+            return;
+        }
+        start(RequestSlot.Op.DATASYNC, file, null, 0, done);
+    }
+
+    private void start(RequestSlot.Op op, HostFile file, ByteBuffer buffer, long position, IoCompletion done) {
+        Objects.requireNonNull(done, "done");
+        if (position < 0) {
+            throw new IllegalArgumentException("negative file offset " + position);
+        }
+        if (buffer != null && !buffer.hasRemaining()) {
+            done.done(0, null);
+            return;
+        }
+        int fd;
+        try {
+            fd = file.nativeFd();
+        } catch (HostIoException e) {
+            done.done(0, e);
+            return;
+        }
+        RequestSlot slot;
+        lock.lock();
+        try {
+            slot = acquire();
+            if (slot == null && !closing) {
+                parked.add(new Parked(op, file, fd, buffer, position, done));
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (slot == null) {
+            done.done(0, HostIoException.engineClosed(file.path(), op.verb, position, name()));
+            return;
+        }
+        slot.start(op, file, fd, buffer, position, done); // may copy a heap buffer: outside the lock
+        lock.lock();
+        try {
+            queue.push(slot);
+            if (closing) {
+                queue.flush(); // close() already flushed and now waits for this one: the caller may never submit
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A free slot; null when closing, or on the reaper thread when none is free. Lock held. */
+    private RequestSlot acquire() {
+        while (freeCount == 0 && !closing) {
+            if (Thread.currentThread() == reaper) {
+                return null;
+            }
+            queue.flush(); // what this caller queued must go out, or no slot will ever come back
+            slotFreed.awaitUninterruptibly();
+        }
+        return closing ? null : slots[free[--freeCount]];
+    }
+
+    @Override
+    public void submit() {
+        lock.lock();
+        try {
+            if (!queueClosed) {
+                queue.flush();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** False once the reaper has released the kernel queue. */
+    boolean reaperAlive() {
+        return reaper.isAlive();
+    }
+
+    /** Syscalls made to hand requests to the kernel so far (one per batch when all goes well). */
+    long submitCalls() {
+        lock.lock();
+        try {
+            return queue.submitCalls();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void reapUntilClosed() {
+        try {
+            do {
+                try {
+                    queue.reap(onAnswer);
+                } catch (IOException | RuntimeException e) {
+                    report(e);
+                    pause(); // the ring is broken; keep answering close rather than spin or die
+                }
+                completeReaped();
+            } while (!idleAfterClose());
+        } finally {
+            lock.lock();
+            try {
+                queueClosed = true;
+                queue.close();
+                drained.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Called by the queue inside reap(), for each kernel answer. Reaper thread, no lock, no allocation. */
+    private void onAnswer(int index, long result) {
+        RequestSlot slot = slots[index];
+        if (slot.apply(result) || slot.claimed()) {
+            finished[finishedCount++] = index;
+        } else {
+            again[againCount++] = index;
+        }
+    }
+
+    /** Frees the finished slots, sends short transfers again, starts parked requests, then runs callbacks. */
+    private void completeReaped() {
+        int n = 0;
+        for (int i = 0; i < finishedCount; i++) {
+            RequestSlot slot = slots[finished[i]];
+            if (slot.claim()) {
+                results[n] = slot.finish();
+                errors[n] = slot.error();
+                callbacks[n] = slot.completion();
+                n++;
+            }
+            slot.clear();
+        }
+        lock.lock();
+        try {
+            for (int i = 0; i < againCount; i++) {
+                queue.push(slots[again[i]]);
+            }
+            for (int i = 0; i < finishedCount; i++) {
+                free[freeCount++] = finished[i];
+            }
+            boolean startedParked = startParked();
+            if (againCount > 0 || startedParked) {
+                queue.flush();
+            }
+            if (finishedCount > 0) {
+                slotFreed.signalAll();
+            }
+            if (closing && idle()) {
+                drained.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        finishedCount = 0;
+        againCount = 0;
+        // Callbacks run after their slots are free, outside the lock: a callback may issue requests at once.
+        for (int i = 0; i < n; i++) {
+            IoCompletion callback = callbacks[i];
+            callbacks[i] = null;
+            IOException error = errors[i];
+            errors[i] = null;
+            run(callback, results[i], error);
+        }
+    }
+
+    /** Lock held. */
+    private boolean startParked() {
+        boolean any = false;
+        while (freeCount > 0 && !parked.isEmpty()) {
+            Parked p = parked.poll();
+            RequestSlot slot = slots[free[--freeCount]];
+            slot.start(p.op(), p.file(), p.fd(), p.buffer(), p.position(), p.done());
+            queue.push(slot);
+            any = true;
+        }
+        return any;
+    }
+
+    /** Lock held. */
+    private boolean idle() {
+        return freeCount == slots.length && parked.isEmpty();
+    }
+
+    private boolean idleAfterClose() {
+        lock.lock();
+        try {
+            return closing && idle();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run(IoCompletion callback, long result, IOException error) {
+        try {
+            callback.done(result, error);
+        } catch (Throwable t) {
+            report(t); // one bad callback must not take down every other request's completion
+        }
+    }
+
+    private void report(Throwable t) {
+        Thread.UncaughtExceptionHandler handler = Thread.currentThread().getUncaughtExceptionHandler();
+        if (handler != null) {
+            handler.uncaughtException(Thread.currentThread(), t);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Runnable> failures = new ArrayList<>();
+        lock.lock();
+        try {
+            if (!closing) {
+                closing = true;
+                if (!queueClosed) {
+                    queue.flush();
+                }
+                slotFreed.signalAll(); // callers waiting for a slot give up
+            }
+            if (Thread.currentThread() == reaper) {
+                return; // closed from a callback: the reaper stops by itself once idle
+            }
+            awaitIdle(closeTimeoutNanos);
+            if (!idle()) {
+                abandonInFlight(failures);
+            }
+            if (!queueClosed) {
+                queue.wake();
+            }
+        } finally {
+            lock.unlock();
+        }
+        failures.forEach(Runnable::run);
+        try {
+            reaper.join(failures.isEmpty() ? TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) : 100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the reaper to drain, finishing the wait even if interrupted (the flag is kept). Lock held. */
+    private void awaitIdle(long nanos) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + nanos;
+        long left = nanos;
+        while (!idle() && left > 0) {
+            try {
+                drained.awaitNanos(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            left = deadline - System.nanoTime();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Fails whatever the kernel still holds after the close timeout. Lock held; callbacks run by the caller. */
+    private void abandonInFlight(List<Runnable> failures) {
+        boolean[] isFree = new boolean[slots.length];
+        for (int i = 0; i < freeCount; i++) {
+            isFree[free[i]] = true;
+        }
+        for (RequestSlot slot : slots) {
+            if (isFree[slot.index]) {
+                continue;
+            }
+            // Read before claiming: the reaper may be finishing this very slot, and it claims before it clears.
+            IoCompletion callback = slot.completion();
+            HostFile file = slot.file();
+            if (callback == null || file == null) {
+                continue;
+            }
+            String what = slot.describe();
+            if (slot.claim()) {
+                HostIoException error = new HostIoException(file.path(), what + " abandoned: engine " + name()
+                        + " closed before the kernel answered");
+                failures.add(() -> run(callback, 0, error));
+            }
+        }
+        for (Parked p : parked) {
+            failures.add(() -> run(p.done(), 0, new HostIoException(p.file().path(), p.op().verb + " at offset "
+                    + p.position() + " abandoned: engine " + name() + " closed")));
+        }
+        parked.clear();
+    }
+}

@@ -1,0 +1,95 @@
+package org.ubdjvm.hostio;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Makes an engine from its name, the way users spell it on a command line. {@code auto} probes the kernel and takes
+ * the first engine that works, io_uring, then aio, then sync, keeping one line that says why it passed over the
+ * others (the seed: "auto-detected and used", with a way to force it off for debugging: {@code sync} or
+ * {@code none}). A name that forces an engine fails with a clear {@link IOException} when that engine cannot run
+ * here, rather than silently running another.
+ */
+public final class IoEngines {
+    public static final String AUTO = "auto";
+    /** AIO off: the sync engine under the name the seed's "no-AIO" option suggests. */
+    public static final String NONE = "none";
+    /** Requests in flight per async engine unless asked otherwise. */
+    public static final int DEFAULT_QUEUE_DEPTH = 64;
+    /** Every name {@link #select} accepts. */
+    public static final List<String> NAMES =
+            List.of(AUTO, IoUring.NAME, LinuxAio.NAME, MmapEngine.NAME, SyncEngine.NAME, NONE);
+
+    private IoEngines() {
+    }
+
+    @FunctionalInterface
+    private interface Opener {
+        IoEngine open() throws IOException;
+    }
+
+    /** The engine called {@code name}, with {@link #DEFAULT_QUEUE_DEPTH}. */
+    public static IoEngine create(String name) throws IOException {
+        return select(name, DEFAULT_QUEUE_DEPTH).engine();
+    }
+
+    public static EngineSelection select(String name) throws IOException {
+        return select(name, DEFAULT_QUEUE_DEPTH);
+    }
+
+    /**
+     * @param queueDepth requests in flight at most, for io_uring and aio
+     * @throws IOException              a forced engine cannot run here; the message says why
+     * @throws IllegalArgumentException an unknown name
+     */
+    public static EngineSelection select(String name, int queueDepth) throws IOException {
+        switch (name) {
+            case AUTO:
+                return auto(queueDepth);
+            case IoUring.NAME:
+                return forced(name, () -> AsyncEngine.ioUring(queueDepth));
+            case LinuxAio.NAME:
+                return forced(name, () -> AsyncEngine.aio(queueDepth));
+            case MmapEngine.NAME:
+                return new EngineSelection(name, new MmapEngine(), "");
+            case SyncEngine.NAME:
+            case NONE:
+                return new EngineSelection(name, new SyncEngine(), "");
+            default:
+                throw new IllegalArgumentException("unknown I/O engine '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+        }
+    }
+
+    private static EngineSelection auto(int queueDepth) {
+        List<String> reasons = new ArrayList<>();
+        IoEngine engine = attempt(IoUring.NAME, () -> AsyncEngine.ioUring(queueDepth), reasons);
+        if (engine == null) {
+            engine = attempt(LinuxAio.NAME, () -> AsyncEngine.aio(queueDepth), reasons);
+        }
+        if (engine == null) {
+            engine = new SyncEngine();
+        }
+        return new EngineSelection(AUTO, engine, String.join("; ", reasons));
+    }
+
+    private static EngineSelection forced(String name, Opener opener) throws IOException {
+        List<String> reasons = new ArrayList<>(1);
+        IoEngine engine = attempt(name, opener, reasons);
+        if (engine == null) {
+            throw new IOException("I/O engine " + name + " is unavailable: " + reasons.get(0));
+        }
+        return new EngineSelection(name, engine, "");
+    }
+
+    private static IoEngine attempt(String name, Opener opener, List<String> reasons) {
+        try {
+            return opener.open();
+        } catch (IOException e) {
+            reasons.add(e.getMessage());
+        } catch (LinkageError e) {
+            reasons.add(name + ": JNA native access unavailable: " + e);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,82 @@
+package org.ubdjvm.hostio;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The few libc entry points the native engines need, bound with JNA direct mapping (a JNI stub per method, no
+ * reflection or varargs boxing per call, which matters because io_uring_enter and io_submit are on the hot path).
+ * Everything else goes through raw {@code syscall(2)}: Debian ships no liburing or libaio we may depend on, and the
+ * kernel ABI is what the seed asked us to test ("the syscalls can be tested with syscall()").
+ *
+ * <p>Loading this class fails with a {@link LinkageError} where JNA has no native stub; callers turn that into
+ * "engine unavailable".
+ */
+final class LinuxNatives {
+    // x86_64 numbers. io_uring's 425..427 are the same on every architecture, the aio ones are not.
+    static final long SYS_IO_SETUP = 206;
+    static final long SYS_IO_DESTROY = 207;
+    static final long SYS_IO_GETEVENTS = 208;
+    static final long SYS_IO_SUBMIT = 209;
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
+
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_DSYNC = 0x1000;
+    static final int O_CLOEXEC = 0x80000;
+
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final int MAP_POPULATE = 0x8000;
+    static final long MAP_FAILED = -1L;
+
+    static {
+        Native.register(LinuxNatives.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+    }
+
+    private LinuxNatives() {
+    }
+
+    /**
+     * glibc's variadic {@code syscall(2)} bound with six fixed long arguments: on x86_64 glibc implements it in
+     * assembly that only moves registers, so a fixed-arity call is exactly what a C caller passes.
+     */
+    static native long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
+    static native long mmap(long address, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(long address, long length);
+
+    static native int open(String path, int flags, int mode);
+
+    static native int close(int fd);
+
+    /** errno of the last native call on this thread (JNA saves it right after the call, before the JVM can clobber it). */
+    static int errno() {
+        return Native.getLastError();
+    }
+
+    /** Throws unless the running JVM can use the syscall numbers above. */
+    static void requireX86_64(String what) throws IOException {
+        if (!Platform.isLinux() || !Platform.isIntel() || !Platform.is64Bit()) {
+            throw new IOException(what + ": raw syscall numbers are known for Linux x86_64 only, not "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+        }
+    }
+
+    /** The failure of a native call as one line: {@code what: EBADF (Bad file descriptor)}. */
+    static IOException failure(String what, int errno) {
+        return new IOException(what + ": " + Errno.describe(errno));
+    }
+
+    /** Address of a direct buffer's first byte (not its position). */
+    static long address(ByteBuffer direct) {
+        return com.sun.jna.Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+    }
+}

@@ -1,0 +1,201 @@
+package org.ubdjvm.hostio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One preallocated request of an {@link AsyncEngine}. The engine makes its table of slots once; a request borrows a
+ * slot, the slot's index travels through the kernel as the request's user data, and the kernel's answer finds the
+ * slot again with no lookup and no allocation.
+ *
+ * <p>Ownership moves, it is never shared: the submitting thread fills the slot, the kernel owns the transfer, then
+ * the reaper thread reads the result and the slot returns to the free list. The volatile {@link #armed} write at the
+ * end of {@link #start} and its read in {@link #apply} make that hand-over a happens-before edge in Java's terms too
+ * (in practice the syscalls in between already order it).
+ */
+final class RequestSlot {
+    enum Op {
+        READ("read"), WRITE("write"), DATASYNC("fdatasync");
+
+        final String verb;
+
+        Op(String verb) {
+            this.verb = verb;
+        }
+    }
+
+    /** Heap buffers bounce through direct memory the kernel can address; the bounce is kept up to this size. */
+    static final int RETAINED_BOUNCE = 1 << 20;
+    private static final int MIN_BOUNCE = 64 << 10;
+
+    final int index;
+    private ByteBuffer bounce;
+    private long bounceAddress;
+
+    private Op op;
+    private HostFile file;
+    private int fd;
+    private ByteBuffer buffer;
+    private int bufferStart;
+    private long position;
+    private int length;
+    private int done;
+    private long address;
+    private IoCompletion completion;
+    private IOException error;
+    /**
+     * Set by whoever reports the outcome: the reaper when the kernel answers, or close() when it gives up waiting.
+     * Both may try at once after a close timeout; the compare-and-set lets exactly one call the completion.
+     */
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private volatile boolean armed;
+
+    RequestSlot(int index) {
+        this.index = index;
+    }
+
+    /**
+     * Fills the slot for one request. For a heap buffer the bytes to write are copied to the bounce buffer here, on
+     * the caller's thread, so the reaper only ever copies for reads.
+     */
+    void start(Op op, HostFile file, int fd, ByteBuffer buffer, long position, IoCompletion completion) {
+        this.op = op;
+        this.file = file;
+        this.fd = fd;
+        this.buffer = buffer;
+        this.position = position;
+        this.completion = completion;
+        this.done = 0;
+        this.error = null;
+        this.claimed.set(false);
+        if (buffer == null) {
+            length = 0;
+            address = 0;
+        } else {
+            bufferStart = buffer.position();
+            length = buffer.remaining();
+            if (buffer.isDirect()) {
+                address = LinuxNatives.address(buffer) + bufferStart;
+            } else {
+                address = bounceFor(length);
+                if (op == Op.WRITE) {
+                    bounce.put(0, buffer, bufferStart, length);
+                }
+            }
+        }
+        armed = true;
+    }
+
+    private long bounceFor(int size) {
+        if (bounce == null || bounce.capacity() < size) {
+            // Grow in powers of two so a slot settles after a few requests; huge one-offs are not kept (see clear()).
+            int capacity = Math.max(MIN_BOUNCE, size > (1 << 30) ? size : Integer.highestOneBit(size - 1) << 1);
+            bounce = ByteBuffer.allocateDirect(capacity);
+            bounceAddress = LinuxNatives.address(bounce);
+        }
+        return bounceAddress;
+    }
+
+    Op op() {
+        return op;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    /** Where the part not yet transferred starts in memory. */
+    long transferAddress() {
+        return address + done;
+    }
+
+    int transferLength() {
+        return length - done;
+    }
+
+    long transferOffset() {
+        return position + done;
+    }
+
+    /**
+     * Takes one kernel result (bytes, or -errno) and says whether the request is finished. Not finished means a
+     * short transfer that must go to the kernel again for the rest: a read short of end of file (the next read then
+     * returns 0 at end of file) or a short write.
+     */
+    boolean apply(long result) {
+        if (!armed) {
+            throw new IllegalStateException("completion for idle slot " + index);
+        }
+        if (result < 0) {
+            error = new HostIoException(file.path(), describe() + " failed: " + Errno.describe((int) -result));
+            return true;
+        }
+        if (op == Op.DATASYNC) {
+            return true;
+        }
+        if (result == 0) {
+            if (op == Op.WRITE) {
+                error = new HostIoException(file.path(), describe() + " failed: the host wrote nothing");
+            }
+            return true; // a read at end of file
+        }
+        done += (int) result;
+        return done >= length;
+    }
+
+    /** What the request was, for messages: {@code read of 4096 bytes at offset 8192}. */
+    String describe() {
+        return op == Op.DATASYNC ? op.verb : op.verb + " of " + transferLength() + " bytes at offset " + transferOffset();
+    }
+
+    HostFile file() {
+        return file;
+    }
+
+    IoCompletion completion() {
+        return completion;
+    }
+
+    IOException error() {
+        return error;
+    }
+
+    /**
+     * The result to report, after the caller's buffer has been brought up to date: heap reads copied back from the
+     * bounce buffer, and the buffer's position advanced past the bytes moved, as the sync engine's channel does.
+     */
+    long finish() {
+        if (error != null || buffer == null) {
+            return 0;
+        }
+        if (op == Op.READ && !buffer.isDirect()) {
+            buffer.put(bufferStart, bounce, 0, done);
+        }
+        buffer.position(bufferStart + done);
+        return done;
+    }
+
+    /** True for the one caller that gets to report this request's outcome. */
+    boolean claim() {
+        return claimed.compareAndSet(false, true);
+    }
+
+    /** Reported already: close() gave up on it, so a late kernel answer is dropped, never sent again. */
+    boolean claimed() {
+        return claimed.get();
+    }
+
+    /** Drops references to the caller's objects so a free slot pins nothing. */
+    void clear() {
+        armed = false;
+        file = null;
+        buffer = null;
+        completion = null;
+        error = null;
+        if (bounce != null && bounce.capacity() > RETAINED_BOUNCE) {
+            bounce = null;
+            bounceAddress = 0;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package org.ubdjvm.hostio;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the kernel-queue engines add to the conformance suite: batching, back-pressure, errno names, close. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class AsyncEngineTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void aBatchGoesToTheKernelInOneSyscall(String name) throws Exception {
+        Path p = Files.write(dir.resolve("batch"), EngineConformanceTest.pattern(32 * 4096, 1));
+        try (AsyncEngine engine = (AsyncEngine) Engines.open(name, 64); HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            List<Outcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                Outcome o = new Outcome();
+                outcomes.add(o);
+                engine.read(file, ByteBuffer.allocateDirect(4096), i * 4096L, o);
+            }
+            long before = engine.submitCalls();
+            engine.submit();
+            assertEquals(1, engine.submitCalls() - before);
+            for (Outcome o : outcomes) {
+                assertEquals(4096, o.result());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void aCallerThatFillsTheQueueIsHeldBackAndItsRequestsStillGoOut(String name) throws Exception {
+        byte[] data = EngineConformanceTest.pattern(100 * 512, 2);
+        Path p = Files.write(dir.resolve("full"), data);
+        try (IoEngine engine = Engines.open(name, 2); HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            List<Outcome> outcomes = new ArrayList<>();
+            List<ByteBuffer> buffers = new ArrayList<>();
+            for (int i = 0; i < 100; i++) { // never submit() inside the loop: a full queue must submit itself
+                Outcome o = new Outcome();
+                ByteBuffer b = ByteBuffer.allocate(512);
+                outcomes.add(o);
+                buffers.add(b);
+                engine.read(file, b, i * 512L, o);
+            }
+            engine.submit();
+            for (int i = 0; i < 100; i++) {
+                assertEquals(512, outcomes.get(i).result());
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, i * 512, (i + 1) * 512), buffers.get(i).array());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void heapBuffersLargerThanTheKeptBounceBufferWork(String name) throws Exception {
+        int size = 3 * RequestSlot.RETAINED_BOUNCE + 123;
+        byte[] data = EngineConformanceTest.pattern(size, 3);
+        Path p = dir.resolve("big");
+        try (IoEngine engine = Engines.open(name, 4); HostFile file = HostFile.open(p, OpenMode.CREATE_NEW)) {
+            Outcome w = new Outcome();
+            engine.write(file, ByteBuffer.wrap(data), 7, w);
+            engine.submit();
+            assertEquals(size, w.result());
+            ByteBuffer back = ByteBuffer.allocate(size + 100);
+            Outcome r = new Outcome();
+            engine.read(file, back, 7, r);
+            engine.submit();
+            assertEquals(size, r.result());
+            assertArrayEquals(data, java.util.Arrays.copyOf(back.array(), size));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void hostErrorsCarryTheErrnoName(String name) throws Exception {
+        Path full = Path.of("/dev/full");
+        assumeTrue(Files.isWritable(full), "/dev/full is not available here");
+        try (IoEngine engine = Engines.open(name, 4); HostFile file = HostFile.open(full, OpenMode.READ_WRITE)) {
+            Outcome w = new Outcome();
+            engine.write(file, ByteBuffer.allocateDirect(512), 1024, w);
+            engine.submit();
+            // io_uring passes the device's own ENOSPC; Linux AIO refuses a device without write_iter at io_submit.
+            String expected = name.equals("io_uring") ? "ENOSPC (No space left on device)" : "EINVAL (Invalid argument)";
+            assertEquals(full + ": write of 512 bytes at offset 1024 failed: " + expected, w.error().getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void closingFromACompletionStopsTheEngineWithoutHanging(String name) throws Exception {
+        Path p = Files.write(dir.resolve("self"), new byte[4096]);
+        IoEngine engine = Engines.open(name, 4);
+        try (HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            Outcome inner = new Outcome();
+            Outcome outer = new Outcome();
+            engine.read(file, ByteBuffer.allocate(4096), 0, (n, e) -> {
+                engine.close();
+                engine.read(file, ByteBuffer.allocate(1), 0, inner);
+                outer.done(n, e);
+            });
+            engine.submit();
+            assertEquals(4096, outer.result());
+            assertTrue(inner.error().getMessage().endsWith("refused: engine " + name + " is closed"));
+            long start = System.nanoTime();
+            engine.close();
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "second close waited");
+        }
+    }
+
+    @Test
+    void closeFailsARequestTheKernelNeverAnswersThenLetsGoWhenItDoes() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        // io_uring parks a read of an empty pipe until data comes: a request the kernel holds as long as it likes.
+        // (Linux AIO would instead block inside io_submit; that limit is documented.)
+        AsyncEngine engine = AsyncEngine.ioUring(4, Duration.ofMillis(200));
+        try (HostFile file = HostFile.open(fifo, OpenMode.READ_WRITE)) {
+            Outcome stuck = new Outcome();
+            engine.read(file, ByteBuffer.allocateDirect(16), 0, stuck);
+            engine.submit();
+            engine.close();
+            assertEquals(fifo + ": read of 16 bytes at offset 0 abandoned: engine io_uring closed before the kernel"
+                    + " answered", stuck.error().getMessage());
+            assertTrue(engine.reaperAlive(), "the reaper must outlive close while the kernel holds a buffer");
+            Files.write(fifo, new byte[16]); // the kernel answers at last; the answer is dropped, not reported
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (engine.reaperAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(engine.reaperAlive(), "reaper still running after the kernel answered");
+            assertEquals(1, stuck.calls());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void aFileReplacedSinceItWasOpenedIsRefusedNotServed(String name) throws Exception {
+        Path p = Files.write(dir.resolve("victim"), new byte[] {1});
+        Path other = Files.write(dir.resolve("other"), new byte[] {2});
+        try (IoEngine engine = Engines.open(name, 4); HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            Files.move(other, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Outcome r = new Outcome();
+            engine.read(file, ByteBuffer.allocate(1), 0, r);
+            engine.submit();
+            IOException e = r.error();
+            assertEquals(p + ": file was replaced since it was opened; reopen it", e.getMessage());
+        }
+    }
+}
