@@ -66,6 +66,7 @@ final class BitmapFlusher {
                     return;
                 }
                 engine.datasync(cow, (r3, e3) -> finish(round, e3));
+                engine.submit();
             });
             engine.submit();
         });

@@ -51,6 +51,7 @@ final class RawImage implements BlockImage {
             }
             done.done(e == null ? length : 0, e);
         });
+        engine.submit(); // async engines only queue until told
     }
 
     @Override
@@ -61,11 +62,13 @@ final class RawImage implements BlockImage {
             return;
         }
         engine.write(file, src.duplicate(), offset, done);
+        engine.submit();
     }
 
     @Override
     public void flush(IoCompletion done) {
         engine.datasync(file, done);
+        engine.submit();
     }
 
     @Override

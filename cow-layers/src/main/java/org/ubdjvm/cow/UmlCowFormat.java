@@ -45,12 +45,12 @@ public final class UmlCowFormat implements ImageFormat {
             Path backingPath = chooseBacking(spec, header);
             backing = openBacking(spec, table, backingPath);
             checkBacking(spec.file(), header, backing, backingPath);
-            if (spec.backing() != null && !BackingPath.sameFile(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile()))) {
+            // Read-only, a different backing is simply used (as uml_moo -b does); read-write, the kernel switches.
+            if (spec.backing() != null && !spec.readOnly()
+                    && !BackingPath.sameFile(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile()))) {
                 spec.warnings().accept("Backing file mismatch - " + ImageException.quote(backingPath) + " requested, "
                         + ImageException.quote(header.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
-                if (!spec.readOnly()) {
-                    header = switchBacking(cow, header, backingPath, spec);
-                }
+                header = switchBacking(cow, header, backingPath, spec);
             }
             long writable = header.layout().floorBitmap() ? header.bitmapLength() * 8 : header.sectors();
             return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, Math.min(writable, header.sectors()),

@@ -16,7 +16,6 @@ import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.UbdOptionException;
 import org.ubdjvm.hostio.IoEngine;
-import org.ubdjvm.hostio.SyncEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,12 +43,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "keep the files and print where they are")
     boolean keep;
 
+    @picocli.CommandLine.Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("ubd-demo-");
-        try (IoEngine engine = new SyncEngine()) {
+        try (IoEngine engine = engineOption.open(spec.commandLine().getErr())) {
             // the demo makes V1 and V2 on purpose: their "obsolete" warnings would only be noise here
             DemoStack stack = new DemoStack(dir, engine, seed, w -> { });
             Path top = stack.build();

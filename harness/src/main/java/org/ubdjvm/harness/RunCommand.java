@@ -13,7 +13,6 @@ import org.ubdjvm.driver.FlushMode;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.driver.UbdOptionException;
 import org.ubdjvm.hostio.IoEngine;
-import org.ubdjvm.hostio.SyncEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -81,6 +80,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
     Output output;
 
+    @picocli.CommandLine.Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         WorkloadSpec workload = workload();
@@ -90,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--barrier must be sync or none, not '" + barrier + "'");
         };
         PrintWriter out = spec.commandLine().getOut();
-        try (IoEngine engine = new SyncEngine();
+        try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
              DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withBarrierMode(mode)
                      .withWarnings(Warnings.to(spec.commandLine().getErr())))) {
             for (String d : devices) {

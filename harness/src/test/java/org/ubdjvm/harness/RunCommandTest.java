@@ -10,20 +10,24 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class RunCommandTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "V{0}")
-    @ValueSource(ints = {1, 2, 3})
-    void verifiedRunOnEveryVersionFindsNoMismatch(int version) throws Exception {
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> versionsAndEngines() {
+        return java.util.stream.Stream.of(1, 2, 3).flatMap(v -> java.util.stream.Stream.of("sync", "mmap", "io_uring", "aio")
+                .map(e -> org.junit.jupiter.params.provider.Arguments.of(v, e)));
+    }
+
+    @ParameterizedTest(name = "V{0} on {1}")
+    @org.junit.jupiter.params.provider.MethodSource("versionsAndEngines")
+    void verifiedRunOnEveryVersionAndEngineFindsNoMismatch(int version, String engine) throws Exception {
         Path back = Ubd.patterned(dir.resolve("back.img"), 2 << 20);
         Path cow = dir.resolve("top.cow");
         assertEquals(0, Ubd.run("create", "-f", "cow", "-o", "version=" + version, "-b", s(back), s(cow)).exit());
         Ubd.Result r = Ubd.run("run", "ubd0=" + s(cow), "--rw=randrw", "--bs=4k", "--iodepth=4", "--threads=2",
-                "--ops=500", "--flush-every=32", "--verify", "--output=json");
+                "--ops=500", "--flush-every=32", "--verify", "--output=json", "--engine=" + engine);
         assertEquals(0, r.exit(), r::toString);
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals(0, json.get("mismatches").asLong());

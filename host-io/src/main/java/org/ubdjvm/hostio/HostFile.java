@@ -240,14 +240,6 @@ public final class HostFile implements Closeable {
         }
     }
 
-    public boolean isSameFile(Path other) {
-        try {
-            return Files.exists(other, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(path, other);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Override
     public void close() throws HostIoException {
         synchronized (nativeLock) {

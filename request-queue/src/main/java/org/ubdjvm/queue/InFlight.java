@@ -42,6 +42,24 @@ final class InFlight {
         return started - completedHere - completedElsewhere.get();
     }
 
+    /**
+     * Worker only: returns when {@code tracker} is free. Waits on the tracker itself, not on a count: a count read
+     * after the tracker's request completed would wait for one more completion that may never come.
+     */
+    void awaitIdle(SlotTracker tracker) {
+        if (!tracker.busy()) {
+            return;
+        }
+        waiting = true;
+        try {
+            while (tracker.busy()) {
+                LockSupport.parkNanos(this, 1_000_000L); // the completion unparks us after releasing the tracker
+            }
+        } finally {
+            waiting = false;
+        }
+    }
+
     /** Worker only: returns when at most {@code limit} requests are in flight. */
     void awaitAtMost(long limit) {
         if (count() <= limit) {

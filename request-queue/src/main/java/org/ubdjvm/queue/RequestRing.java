@@ -37,8 +37,10 @@ public final class RequestRing implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, ProducerType.MULTI, wait);
-        disruptor.handleEventsWith(new RingWorker(handler, inFlight, config.maxInFlight(), config.size()));
+        RingWorker worker = new RingWorker(handler, inFlight, config.maxInFlight(), config.size());
+        disruptor.handleEventsWith(worker);
         this.ring = disruptor.start();
+        worker.awaitStarted();
     }
 
     public RingConfig config() {

@@ -29,9 +29,20 @@ final class RingWorker implements EventHandler<RequestSlot> {
         this.mask = ringSize - 1;
     }
 
+    private final CountDownLatch started = new CountDownLatch(1);
+
     @Override
     public void onStart() {
         inFlight.bindWorker();
+        started.countDown();
+    }
+
+    /**
+     * Waits until the worker thread runs. Disruptor's shutdown only waits for consumers that are running, so a ring
+     * closed before its worker started would halt it with requests never processed.
+     */
+    void awaitStarted() {
+        awaitUninterruptibly(started);
     }
 
     @Override
@@ -48,9 +59,7 @@ final class RingWorker implements EventHandler<RequestSlot> {
             if (inFlight.count() >= maxInFlight || tracker.busy()) {
                 handler.endOfBatch(); // what we started must reach the host before we can wait for it
                 inFlight.awaitAtMost(maxInFlight - 1);
-                while (tracker.busy()) { // a request a whole ring ago is still in flight: wait for that one
-                    inFlight.awaitAtMost(inFlight.count() - 1);
-                }
+                inFlight.awaitIdle(tracker); // a request a whole ring ago may still hold this slot's tracker
             }
             start(tracker, op, offset, buffer, done);
         }

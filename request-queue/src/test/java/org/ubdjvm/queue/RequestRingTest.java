@@ -128,6 +128,20 @@ class RequestRingTest {
     }
 
     @Test
+    void aTinyRingReusesItsTrackersUnderLoadWithoutStalling() {
+        // Two slots, completions racing the worker: every tracker is reused while its last request is finishing.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            int perThread = 3000;
+            CountDownLatch all = new CountDownLatch(THREADS * perThread);
+            try (SlowHost host = new SlowHost(new AtomicLong(), 20);
+                 RequestRing ring = new RequestRing(RingConfig.of("t").withSize(2).withMaxInFlight(2), host)) {
+                concurrently(perThread, (thread, i) -> ring.submit(RequestOp.READ, i, null, (r, e) -> all.countDown()));
+                assertTrue(all.await(60, TimeUnit.SECONDS), "all requests complete");
+            }
+        });
+    }
+
+    @Test
     void aFullFailFastRingRefusesWithQueueFullAndCompletesEverythingOnce() throws Exception {
         int perThread = 500;
         AtomicInteger ok = new AtomicInteger();
