@@ -2,7 +2,7 @@ package org.ubdjvm.queue;
 
 import java.nio.ByteBuffer;
 
-/** One preallocated ring entry. Written by one submitter, read by the worker, then cleared so buffers are not kept. */
+/** One preallocated ring entry. Written by one submitter, read by the worker, overwritten on the next lap. */
 final class RequestSlot implements RequestRing.Request {
     RequestOp op;
     long offset;
@@ -15,10 +15,5 @@ final class RequestSlot implements RequestRing.Request {
         this.offset = offset;
         this.buffer = buffer;
         this.done = done;
-    }
-
-    void clear() {
-        buffer = null;
-        done = null;
     }
 }

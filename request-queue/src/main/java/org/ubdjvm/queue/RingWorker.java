@@ -51,7 +51,8 @@ final class RingWorker implements EventHandler<RequestSlot> {
         long offset = slot.offset;
         java.nio.ByteBuffer buffer = slot.buffer;
         RequestCompletion done = slot.done;
-        slot.clear();
+        // No clearing: a write here would pull the slot's cache line back from the submitter's core on every
+        // request; the next lap overwrites it, so at most one ring of buffers stays reachable.
         SlotTracker tracker = trackers[(int) (sequence & mask)];
         if (op == RequestOp.FLUSH) {
             barrier(tracker, done);
