@@ -34,6 +34,12 @@ public interface BlockImage extends Closeable {
     /** Writes all of {@code src} at {@code offset}. Completion means later reads see the data; not that it is durable. */
     void write(long offset, ByteBuffer src, IoCompletion done);
 
+    /**
+     * Discards {@code [offset, offset + length)}: afterwards it reads as zeros (not as the layer below: a discarded
+     * COW sector is allocated as a hole). Same alignment and range rules as a write.
+     */
+    void discard(long offset, long length, IoCompletion done);
+
     /** Completes when every write completed before this call is durable on the host, metadata included. */
     void flush(IoCompletion done);
 

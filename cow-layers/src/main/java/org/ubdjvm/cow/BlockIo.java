@@ -19,6 +19,10 @@ public final class BlockIo {
         await(done -> image.write(offset, src, done));
     }
 
+    public static void discard(BlockImage image, long offset, long length) throws IOException {
+        await(done -> image.discard(offset, length, done));
+    }
+
     public static void flush(BlockImage image) throws IOException {
         await(image::flush);
     }

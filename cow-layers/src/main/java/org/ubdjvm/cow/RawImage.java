@@ -66,6 +66,16 @@ final class RawImage implements BlockImage {
     }
 
     @Override
+    public void discard(long offset, long length, IoCompletion done) {
+        ImageException bad = RequestCheck.check(file.path(), this, offset, length, true);
+        if (bad != null) {
+            done.done(0, bad);
+            return;
+        }
+        engine.punchHole(file, offset, length, done);
+    }
+
+    @Override
     public void flush(IoCompletion done) {
         engine.datasync(file, done);
         engine.submit();

@@ -8,7 +8,7 @@ final class RequestCheck {
     }
 
     /** Null when the request is good, else the error to complete it with. */
-    static ImageException check(Path file, BlockImage image, long offset, int length, boolean write) {
+    static ImageException check(Path file, BlockImage image, long offset, long length, boolean write) {
         int ss = image.sectorSize();
         if (offset < 0 || offset % ss != 0) {
             return new ImageException(file, "offset " + offset + " is not a multiple of the sector size " + ss);

@@ -99,27 +99,58 @@ final class UmlCowImage implements BlockImage {
             done.done(0, bad);
             return;
         }
-        long first = offset / ss;
-        long count = length / ss;
-        if (first + count > writableSectors) {
-            done.done(0, new ImageException(cow.path(), "sector " + Math.max(first, writableSectors)
-                    + " cannot be written: its bit lies past the " + header.layout().name()
-                    + " bitmap (the V1/V2 rounding bug; the kernel and uml_moo would not see it); convert to V3"));
+        ImageException unaddressable = checkAddressable(offset, length);
+        if (unaddressable != null) {
+            done.done(0, unaddressable);
             return;
         }
-        engine.write(cow, src.duplicate(), dataOffset + offset, (n, e) -> {
+        engine.write(cow, src.duplicate(), dataOffset + offset, allocated(offset, length, done));
+        engine.submit();
+    }
+
+    /**
+     * A hole in the data area with its bits set: reads give zeros, not the layer below (spec 4.5). Durable like a
+     * write: the bits reach the file at the next flush.
+     */
+    @Override
+    public void discard(long offset, long length, IoCompletion done) {
+        ImageException bad = RequestCheck.check(cow.path(), this, offset, length, true);
+        if (bad == null) {
+            bad = checkAddressable(offset, length);
+        }
+        if (bad != null) {
+            done.done(0, bad);
+            return;
+        }
+        engine.punchHole(cow, dataOffset + offset, length, allocated(offset, length, done));
+    }
+
+    /** V1/V2 files whose bitmap formula dropped the last bits cannot record those sectors. */
+    private ImageException checkAddressable(long offset, long length) {
+        long first = offset / ss;
+        long count = length / ss;
+        if (first + count <= writableSectors) {
+            return null;
+        }
+        return new ImageException(cow.path(), "sector " + Math.max(first, writableSectors)
+                + " cannot be written: its bit lies past the " + header.layout().name()
+                + " bitmap (the V1/V2 rounding bug; the kernel and uml_moo would not see it); convert to V3");
+    }
+
+    /** After the data (or hole) is in place: set the bits, and with sync writes make them durable before completing. */
+    private IoCompletion allocated(long offset, long length, IoCompletion done) {
+        return (n, e) -> {
             if (e != null) {
                 done.done(0, e);
                 return;
             }
-            bitmap.set(first, count);
+            bitmap.set(offset / ss, length / ss);
             if (syncWrites) {
                 flusher.flush((r, fe) -> done.done(fe == null ? length : 0, fe));
             } else {
                 done.done(length, null);
             }
-        });
-        engine.submit();
+        };
     }
 
     @Override

@@ -102,6 +102,37 @@ class UmlCowImageTest {
         }
     }
 
+    @ParameterizedTest(name = "V{0}")
+    @ValueSource(ints = {1, 2, 3})
+    void aDiscardedRangeReadsZerosNotTheBackingAndStaysSo(int version) throws IOException {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = cowOver(back, version);
+        try (BlockImage image = open(cow, false)) {
+            BlockIo.write(image, 8 * 512, ByteBuffer.wrap(Disks.sector("cow %06d ", 8)));
+            BlockIo.discard(image, 6 * 512, 4 * 512);               // sectors 6..9: backing, backing, cow, backing
+            assertArrayEquals(new byte[4 * 512], read(image, 6 * 512, 4 * 512));
+        }
+        try (BlockImage image = open(cow, true)) {
+            assertArrayEquals(new byte[4 * 512], read(image, 6 * 512, 4 * 512));
+            assertArrayEquals(Disks.sector("back %06d ", 5), read(image, 5 * 512, 512));
+            assertArrayEquals(Disks.sector("back %06d ", 10), read(image, 10 * 512, 512));
+            assertEquals(4 * 512L, image.info().allocatedBytes());
+            assertTrue(assertThrows(ImageException.class, () -> BlockIo.discard(image, 0, 512)).getMessage().contains("read-only"));
+        }
+    }
+
+    @Test
+    void aRawDiscardReadsZerosAndKeepsTheSize() throws IOException {
+        Path raw = Disks.patternedRaw(dir.resolve("raw.img"), 64 * 1024);
+        try (BlockImage image = open(raw, false)) {
+            BlockIo.discard(image, 4096, 8192);
+            assertArrayEquals(new byte[8192], read(image, 4096, 8192));
+            assertArrayEquals(Disks.sector("back %06d ", 7), read(image, 7 * 512, 512));
+            assertArrayEquals(Disks.sector("back %06d ", 24), read(image, 24 * 512, 512));
+        }
+        assertEquals(64 * 1024, Files.size(raw));
+    }
+
     @Test
     void badRequestsFailAndTouchNothing() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);

@@ -30,7 +30,7 @@ final class RingBenchmark {
     /** Ring: batched claim and publish, the path the guest uses for bursts. */
     static Result ring(int producers, long perProducer) throws InterruptedException {
         LongAdder completed = new LongAdder();
-        RequestHandler noop = (op, offset, buffer, done) -> done.completed(0, null);
+        RequestHandler noop = (op, offset, length, buffer, done) -> done.completed(0, null);
         try (RequestRing ring = new RequestRing(RingConfig.of("bench").withSize(4096).withMaxInFlight(4096)
                 .withSpinWait(true), noop)) {
             RequestCompletion done = (r, e) -> completed.increment();

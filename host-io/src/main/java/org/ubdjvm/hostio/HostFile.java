@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -228,6 +227,31 @@ public final class HostFile implements Closeable {
     public void extendSparse(long length) throws HostIoException {
         if (length > size()) {
             write(ONE_ZERO.duplicate(), length - 1);
+        }
+    }
+
+    /**
+     * Deallocates {@code [position, position + length)}: it reads as zeros afterwards and the file keeps its size.
+     * Where the filesystem cannot punch holes, zeros are written instead, so the result is the same.
+     */
+    public void punchHole(long position, long length) throws HostIoException {
+        if (mode.readOnly()) {
+            throw new HostIoException(path, "discard at offset " + position + " refused: file is open read-only");
+        }
+        int rc = LinuxNatives.fallocate(nativeFd(), LinuxNatives.FALLOC_FL_PUNCH_HOLE | LinuxNatives.FALLOC_FL_KEEP_SIZE,
+                position, length);
+        if (rc == 0) {
+            return;
+        }
+        int errno = LinuxNatives.errno();
+        if (errno != LinuxNatives.EOPNOTSUPP) {
+            throw new HostIoException(path, "discard of " + length + " bytes at offset " + position + " failed: "
+                    + Errno.describe(errno));
+        }
+        long end = Math.min(position + length, size());
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(0, end - position)));
+        for (long at = position; at < end; at += zeros.capacity()) {
+            write(zeros.clear().limit((int) Math.min(zeros.capacity(), end - at)), at);
         }
     }
 

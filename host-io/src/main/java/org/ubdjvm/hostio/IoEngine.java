@@ -22,6 +22,20 @@ public interface IoEngine extends AutoCloseable {
     /** fdatasync of {@code file}. */
     void datasync(HostFile file, IoCompletion done);
 
+    /**
+     * Deallocates a range so it reads as zeros (fallocate PUNCH_HOLE | KEEP_SIZE). Runs on the caller's thread in
+     * every engine for now: it is rare and metadata-only; io_uring's FALLOCATE op can take it over later.
+     */
+    default void punchHole(HostFile file, long position, long length, IoCompletion done) {
+        try {
+            file.punchHole(position, length);
+        } catch (HostIoException e) {
+            done.done(0, e);
+            return;
+        }
+        done.done(length, null);
+    }
+
     /** Pushes operations queued since the last call to the host in one go (one syscall for a batch). */
     default void submit() {
     }

@@ -57,6 +57,12 @@ final class LinuxNatives {
 
     static native int close(int fd);
 
+    static native int fallocate(int fd, int mode, long offset, long length);
+
+    static final int FALLOC_FL_KEEP_SIZE = 1;
+    static final int FALLOC_FL_PUNCH_HOLE = 2;
+    static final int EOPNOTSUPP = 95;
+
     /** errno of the last native call on this thread (JNA saves it right after the call, before the JVM can clobber it). */
     static int errno() {
         return Native.getLastError();

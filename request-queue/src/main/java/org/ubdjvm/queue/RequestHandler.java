@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
  * sees nothing after a FLUSH until that FLUSH completed.
  */
 public interface RequestHandler {
-    void start(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done);
+    /** @param length bytes: the buffer's remaining() for reads and writes, the range for a discard, 0 for a flush */
+    void start(RequestOp op, long offset, long length, ByteBuffer buffer, RequestCompletion done);
 
     /** The worker drained a batch: push everything started since the last call to the host in one go. */
     default void endOfBatch() {

@@ -57,27 +57,44 @@ public final class RequestRing implements AutoCloseable {
      * error; a blocking ring waits for a free slot.
      */
     public void submit(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
-        submitting.incrementAndGet();
-        try {
-            if (closed) {
-                done.completed(0, new IOException(config.name() + ": device is closed"));
-                return;
-            }
-            long seq;
-            if (config.backPressure() == BackPressure.FAIL_FAST) {
-                try {
-                    seq = ring.tryNext();
-                } catch (InsufficientCapacityException e) {
-                    done.completed(0, new QueueFullException(config.name(), config.size()));
-                    return;
-                }
-            } else {
-                seq = ring.next();
-            }
+        long seq = claim(done);
+        if (seq >= 0) {
             ring.get(seq).set(op, offset, buffer, done);
             ring.publish(seq);
-        } finally {
             submitting.decrementAndGet();
+        }
+    }
+
+    /** Queues a discard of {@code [offset, offset + length)}; like {@link #submit}. */
+    public void submitDiscard(long offset, long length, RequestCompletion done) {
+        long seq = claim(done);
+        if (seq >= 0) {
+            ring.get(seq).setDiscard(offset, length, done);
+            ring.publish(seq);
+            submitting.decrementAndGet();
+        }
+    }
+
+    /**
+     * A slot for one request, or -1 after completing {@code done} with the reason there is none (closed, full).
+     * On success the caller publishes, then leaves the {@code submitting} count that close waits on.
+     */
+    private long claim(RequestCompletion done) {
+        submitting.incrementAndGet();
+        if (closed) {
+            submitting.decrementAndGet();
+            done.completed(0, new IOException(config.name() + ": device is closed"));
+            return -1;
+        }
+        if (config.backPressure() == BackPressure.BLOCK) {
+            return ring.next();
+        }
+        try {
+            return ring.tryNext();
+        } catch (InsufficientCapacityException e) {
+            submitting.decrementAndGet();
+            done.completed(0, new QueueFullException(config.name(), config.size()));
+            return -1;
         }
     }
 

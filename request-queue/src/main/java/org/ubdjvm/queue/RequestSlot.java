@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 final class RequestSlot implements RequestRing.Request {
     RequestOp op;
     long offset;
+    long length;
     ByteBuffer buffer;
     RequestCompletion done;
 
@@ -13,7 +14,16 @@ final class RequestSlot implements RequestRing.Request {
     public void set(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
         this.op = op;
         this.offset = offset;
+        this.length = buffer == null ? 0 : buffer.remaining();
         this.buffer = buffer;
+        this.done = done;
+    }
+
+    void setDiscard(long offset, long length, RequestCompletion done) {
+        this.op = RequestOp.DISCARD;
+        this.offset = offset;
+        this.length = length;
+        this.buffer = null;
         this.done = done;
     }
 }

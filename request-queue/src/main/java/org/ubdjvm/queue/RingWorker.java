@@ -49,6 +49,7 @@ final class RingWorker implements EventHandler<RequestSlot> {
     public void onEvent(RequestSlot slot, long sequence, boolean endOfBatch) {
         RequestOp op = slot.op;
         long offset = slot.offset;
+        long length = slot.length;
         java.nio.ByteBuffer buffer = slot.buffer;
         RequestCompletion done = slot.done;
         // No clearing: a write here would pull the slot's cache line back from the submitter's core on every
@@ -62,17 +63,18 @@ final class RingWorker implements EventHandler<RequestSlot> {
                 inFlight.awaitAtMost(maxInFlight - 1);
                 inFlight.awaitIdle(tracker); // a request a whole ring ago may still hold this slot's tracker
             }
-            start(tracker, op, offset, buffer, done);
+            start(tracker, op, offset, length, buffer, done);
         }
         if (endOfBatch) {
             handler.endOfBatch();
         }
     }
 
-    private void start(SlotTracker tracker, RequestOp op, long offset, java.nio.ByteBuffer buffer, RequestCompletion done) {
+    private void start(SlotTracker tracker, RequestOp op, long offset, long length, java.nio.ByteBuffer buffer,
+                       RequestCompletion done) {
         tracker.arm(done);
         try {
-            handler.start(op, offset, buffer, tracker);
+            handler.start(op, offset, length, buffer, tracker);
         } catch (RuntimeException e) {
             tracker.completed(0, new IOException("request failed to start: " + e, e));
         }
@@ -82,7 +84,7 @@ final class RingWorker implements EventHandler<RequestSlot> {
         handler.endOfBatch();
         inFlight.awaitAtMost(0);
         CountDownLatch flushed = new CountDownLatch(1);
-        start(tracker, RequestOp.FLUSH, 0, null, (r, e) -> {
+        start(tracker, RequestOp.FLUSH, 0, 0, null, (r, e) -> {
             try {
                 done.completed(r, e);
             } finally {

@@ -27,7 +27,7 @@ final class SlowHost implements RequestHandler, AutoCloseable {
     }
 
     @Override
-    public void start(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+    public void start(RequestOp op, long offset, long length, ByteBuffer buffer, RequestCompletion done) {
         events.add(new Event(clock.incrementAndGet(), "start", op, offset));
         long delay = maxDelayMicros == 0 ? 0 : ThreadLocalRandom.current().nextInt(maxDelayMicros);
         pool.schedule(() -> {

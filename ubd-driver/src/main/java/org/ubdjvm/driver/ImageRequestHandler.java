@@ -22,7 +22,7 @@ final class ImageRequestHandler implements RequestHandler {
     }
 
     @Override
-    public void start(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+    public void start(RequestOp op, long offset, long length, ByteBuffer buffer, RequestCompletion done) {
         switch (op) {
             case READ -> image.read(offset, buffer, done::completed);
             case WRITE -> image.write(offset, buffer, done::completed);
@@ -33,8 +33,14 @@ final class ImageRequestHandler implements RequestHandler {
                     image.flush(done::completed);
                 }
             }
-            case DISCARD -> done.completed(0, new IOException(device + ": discard at offset " + offset
-                    + (noTrim ? " refused: discard is disabled (flag t)" : " is not supported by this image's format yet")));
+            case DISCARD -> {
+                if (noTrim) {
+                    done.completed(0, new IOException(device + ": discard at offset " + offset
+                            + " refused: discard is disabled (flag t)"));
+                } else {
+                    image.discard(offset, length, done::completed);
+                }
+            }
         }
     }
 }

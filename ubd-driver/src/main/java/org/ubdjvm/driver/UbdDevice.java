@@ -89,6 +89,11 @@ public final class UbdDevice implements AutoCloseable {
         ring.submit(op, offset, buffer, done);
     }
 
+    /** Queues a discard: the range reads as zeros afterwards (refused with flag {@code t}). */
+    public void discard(long offset, long length, RequestCompletion done) {
+        ring.submitDiscard(offset, length, done);
+    }
+
     /** Completes every queued request, then flushes and closes the image stack. */
     @Override
     public void close() throws IOException {

@@ -101,12 +101,29 @@ class UbdDeviceTest {
             assertTrue(call(ro, RequestOp.WRITE, 0, ByteBuffer.allocate(512)).getMessage().contains("read-only"));
             assertTrue(call(ro, RequestOp.READ, 64 * 1024, ByteBuffer.allocate(512)).getMessage().contains("past the end"));
             assertTrue(call(ro, RequestOp.READ, 7, ByteBuffer.allocate(512)).getMessage().contains("not a multiple"));
-            UbdDevice rw = table.add("ubd1t=" + back);
-            assertTrue(call(rw, RequestOp.DISCARD, 0, null).getMessage().contains("discard is disabled (flag t)"));
+            UbdDevice noTrim = table.add("ubd1t=" + back);
+            CompletableFuture<IOException> refused = new CompletableFuture<>();
+            noTrim.discard(0, 512, (r, e) -> refused.complete(e));
+            assertTrue(refused.get(30, TimeUnit.SECONDS).getMessage().contains("discard is disabled (flag t)"));
             UbdOptionException dup = assertThrows(UbdOptionException.class, () -> table.add("ubd1=" + back));
             assertTrue(dup.getMessage().contains("Device is already configured"));
         }
         assertArrayEquals(before, Files.readAllBytes(back));
+    }
+
+    @Test
+    void aDiscardThroughTheRingReadsZeros() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            UbdDevice d = table.add("ubd0=" + dir.resolve("d.cow") + "," + back);
+            CompletableFuture<IOException> f = new CompletableFuture<>();
+            d.discard(1024, 2048, (r, e) -> f.complete(e));
+            assertEquals(null, f.get(30, TimeUnit.SECONDS));
+            ByteBuffer b = ByteBuffer.allocate(3072);
+            assertEquals(null, call(d, RequestOp.READ, 512, b));
+            assertArrayEquals(Disks.sector("back %06d ", 1), java.util.Arrays.copyOf(b.array(), 512));
+            assertArrayEquals(new byte[2048], java.util.Arrays.copyOfRange(b.array(), 512, 2560));
+        }
     }
 
     @Test
