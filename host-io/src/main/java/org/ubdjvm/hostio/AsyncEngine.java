@@ -42,6 +42,8 @@ public final class AsyncEngine implements IoEngine {
 
     /** Guards the free list, the parked requests, the flags below and every call into the queue but reap(). */
     private final ReentrantLock lock = new ReentrantLock();
+    /** The thread inside a plug()/unplug() batch, if any; only its submit() calls are held. */
+    private volatile Thread plugged;
     private final Condition slotFreed = lock.newCondition();
     private final Condition drained = lock.newCondition();
     private final int[] free;
@@ -204,6 +206,9 @@ public final class AsyncEngine implements IoEngine {
 
     @Override
     public void submit() {
+        if (plugged == Thread.currentThread()) {
+            return; // held until unplug(): the batch goes in one syscall
+        }
         lock.lock();
         try {
             if (!queueClosed) {
@@ -212,6 +217,19 @@ public final class AsyncEngine implements IoEngine {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public void plug() {
+        plugged = Thread.currentThread();
+    }
+
+    @Override
+    public void unplug() {
+        if (plugged == Thread.currentThread()) {
+            plugged = null;
+        }
+        submit();
     }
 
     /** False once the reaper has released the kernel queue. */

@@ -40,6 +40,19 @@ public interface IoEngine extends AutoCloseable {
     default void submit() {
     }
 
+    /**
+     * The calling thread starts a batch: its {@link #submit()} calls are held until {@link #unplug()}, so a batch
+     * of requests reaches the kernel in one syscall (the kernel's {@code blk_plug}). Other threads, such as
+     * completions issuing follow-up requests, are not held. Engines that complete inline ignore it.
+     */
+    default void plug() {
+    }
+
+    /** Ends the calling thread's batch and submits everything queued. */
+    default void unplug() {
+        submit();
+    }
+
     @Override
     void close();
 }

@@ -48,6 +48,37 @@ class AsyncEngineTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"io_uring", "aio"})
+    void aPluggedThreadsSubmitsWaitForUnplugAndOtherThreadsAreNotHeld(String name) throws Exception {
+        Path p = Files.write(dir.resolve("plug"), EngineConformanceTest.pattern(16 * 4096, 3));
+        try (AsyncEngine engine = (AsyncEngine) Engines.open(name, 64); HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            long before = engine.submitCalls();
+            engine.plug();
+            List<Outcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < 16; i++) { // each request followed by submit(), as images do: held while plugged
+                Outcome o = new Outcome();
+                outcomes.add(o);
+                engine.read(file, ByteBuffer.allocateDirect(4096), i * 4096L, o);
+                engine.submit();
+            }
+            assertEquals(0, engine.submitCalls() - before, "nothing submitted inside the plug");
+            Outcome other = new Outcome();
+            Thread t = new Thread(() -> engine.read(file, ByteBuffer.allocateDirect(4096), 0, other));
+            t.start();
+            t.join();
+            Thread s = new Thread(engine::submit); // another thread's submit is not held (and takes the batch)
+            s.start();
+            s.join();
+            assertEquals(1, engine.submitCalls() - before);
+            engine.unplug();
+            for (Outcome o : outcomes) {
+                assertEquals(4096, o.result());
+            }
+            assertEquals(4096, other.result());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
     void aCallerThatFillsTheQueueIsHeldBackAndItsRequestsStillGoOut(String name) throws Exception {
         byte[] data = EngineConformanceTest.pattern(100 * 512, 2);
         Path p = Files.write(dir.resolve("full"), data);

@@ -3,6 +3,7 @@ package org.ubdjvm.driver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
 import org.ubdjvm.queue.RequestOp;
@@ -13,16 +14,24 @@ final class ImageRequestHandler implements RequestHandler {
     private final BlockImage image;
     private final FlushMode flushMode;
     private final boolean noTrim;
+    private final IoEngine engine;
+    /** Worker thread only: a batch is open, its submits are held until endOfBatch. */
+    private boolean plugged;
 
-    ImageRequestHandler(String device, BlockImage image, FlushMode flushMode, boolean noTrim) {
+    ImageRequestHandler(String device, BlockImage image, IoEngine engine, FlushMode flushMode, boolean noTrim) {
         this.device = device;
         this.image = image;
+        this.engine = engine;
         this.flushMode = flushMode;
         this.noTrim = noTrim;
     }
 
     @Override
     public void start(RequestOp op, long offset, long length, ByteBuffer buffer, RequestCompletion done) {
+        if (!plugged) {
+            engine.plug();
+            plugged = true;
+        }
         switch (op) {
             case READ -> image.read(offset, buffer, done::completed);
             case WRITE -> image.write(offset, buffer, done::completed);
@@ -41,6 +50,15 @@ final class ImageRequestHandler implements RequestHandler {
                     image.discard(offset, length, done::completed);
                 }
             }
+        }
+    }
+
+    /** The ring drained a batch: everything it started goes to the host in one submit. */
+    @Override
+    public void endOfBatch() {
+        if (plugged) {
+            plugged = false;
+            engine.unplug();
         }
     }
 }

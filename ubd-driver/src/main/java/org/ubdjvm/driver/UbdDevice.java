@@ -56,7 +56,7 @@ public final class UbdDevice implements AutoCloseable {
         }
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
         RequestRing ring = new RequestRing(env.ring().withName(spec.name()),
-                new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
+                new ImageRequestHandler(spec.name(), image, env.engine(), mode, f.noTrim()));
         return new UbdDevice(spec, image, ring);
     }
 
