@@ -128,6 +128,11 @@ public final class AsyncEngine implements IoEngine {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("cannot read into a read-only buffer");
         }
+        HostIoException misaligned = file.directRefusal("read", dst, position);
+        if (misaligned != null) {
+            done.done(0, misaligned);
+            return;
+        }
         start(RequestSlot.Op.READ, file, dst, position, done);
     }
 
@@ -135,6 +140,11 @@ public final class AsyncEngine implements IoEngine {
     public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
         if (file.readOnly()) {
             done.done(0, file.readOnlyRefusal(position));
+            return;
+        }
+        HostIoException misaligned = file.directRefusal("write", src, position);
+        if (misaligned != null) {
+            done.done(0, misaligned);
             return;
         }
         start(RequestSlot.Op.WRITE, file, src, position, done);

@@ -29,6 +29,8 @@ public final class HostFile implements Closeable {
     private final Object nativeLock = new Object();
     /** Opened on first use by a native engine; -1 until then. Volatile for the lock-free fast path. */
     private volatile int nativeFd = -1;
+    /** Cached filesystem block size for O_DIRECT; 0 until first asked. */
+    private volatile int directAlignment;
     private boolean closed;
     /**
      * Counts truncations so the mmap engine can drop windows that now reach past the end: touching those would
@@ -55,6 +57,9 @@ public final class HostFile implements Closeable {
         if (mode.syncWrites()) {
             options.add(StandardOpenOption.DSYNC);
         }
+        if (mode.direct()) {
+            options.add(com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        }
         try {
             if (!mode.create() && Files.isDirectory(path)) {
                 throw new HostIoException(path, "cannot open: is a directory");
@@ -62,12 +67,51 @@ public final class HostFile implements Closeable {
             FileChannel channel = FileChannel.open(path, options);
             return new HostFile(path, mode, channel, identity(path));
         } catch (IOException e) {
+            if (mode.direct() && !(e instanceof java.nio.file.NoSuchFileException)) {
+                throw HostIoException.wrap(path, "cannot open with O_DIRECT (does this filesystem support it?)", e);
+            }
             throw HostIoException.wrap(path, "cannot open", e);
         }
     }
 
     public Path path() {
         return path;
+    }
+
+    /** The alignment O_DIRECT demands of offsets, lengths and buffer addresses; 0 when the file is not direct. */
+    public int directAlignment() {
+        if (!mode.direct()) {
+            return 0;
+        }
+        int a = directAlignment;
+        if (a == 0) {
+            try {
+                a = (int) Math.max(512, Files.getFileStore(path).getBlockSize());
+            } catch (IOException | UnsupportedOperationException e) {
+                a = 4096; // the largest logical block size in common use: safe when unknown
+            }
+            directAlignment = a;
+        }
+        return a;
+    }
+
+    /**
+     * Null when a transfer at {@code position} with {@code buf} is fine for this file, else the refusal: on an
+     * O_DIRECT file a misaligned request is refused, never silently split or corrupted. Heap buffers are fine (the
+     * engines bounce them through aligned memory); a direct buffer must itself be aligned.
+     */
+    public HostIoException directRefusal(String op, ByteBuffer buf, long position) {
+        int a = directAlignment();
+        if (a == 0) {
+            return null;
+        }
+        long address = buf.isDirect() ? LinuxNatives.address(buf) + buf.position() : 0;
+        if (position % a == 0 && buf.remaining() % a == 0 && address % a == 0) {
+            return null;
+        }
+        return new HostIoException(path, op + " of " + buf.remaining() + " bytes at offset " + position
+                + " refused: O_DIRECT needs offset, length" + (buf.isDirect() ? " and buffer address" : "")
+                + " aligned to " + a + " bytes");
     }
 
     public boolean readOnly() {
@@ -109,7 +153,7 @@ public final class HostFile implements Closeable {
 
     private int openNative() throws HostIoException {
         int flags = (mode.readOnly() ? LinuxNatives.O_RDONLY : LinuxNatives.O_RDWR) | LinuxNatives.O_CLOEXEC
-                | (mode.syncWrites() ? LinuxNatives.O_DSYNC : 0);
+                | (mode.syncWrites() ? LinuxNatives.O_DSYNC : 0) | (mode.direct() ? LinuxNatives.O_DIRECT : 0);
         int fd;
         try {
             fd = LinuxNatives.open(path.toString(), flags, 0);
@@ -181,6 +225,16 @@ public final class HostFile implements Closeable {
      * Blocking: the sync engine and header/bitmap loading use it.
      */
     public int read(ByteBuffer dst, long position) throws HostIoException {
+        HostIoException misaligned = directRefusal("read", dst, position);
+        if (misaligned != null) {
+            throw misaligned;
+        }
+        if (mode.direct() && !dst.isDirect()) {
+            ByteBuffer bounce = alignedBounce(dst.remaining());
+            int n = read(bounce, position);
+            dst.put(bounce.flip());
+            return n;
+        }
         int total = 0;
         try {
             while (dst.hasRemaining()) {
@@ -201,6 +255,16 @@ public final class HostFile implements Closeable {
         if (mode.readOnly()) {
             throw readOnlyRefusal(position);
         }
+        HostIoException misaligned = directRefusal("write", src, position);
+        if (misaligned != null) {
+            throw misaligned;
+        }
+        if (mode.direct() && !src.isDirect()) {
+            ByteBuffer bounce = alignedBounce(src.remaining());
+            bounce.put(src).flip();
+            write(bounce, position);
+            return;
+        }
         long at = position;
         try {
             while (src.hasRemaining()) {
@@ -209,6 +273,15 @@ public final class HostFile implements Closeable {
         } catch (IOException e) {
             throw HostIoException.wrap(path, "write at offset " + at + " failed", e);
         }
+    }
+
+    /**
+     * Aligned direct memory for a heap buffer's bytes on an O_DIRECT file. The JDK's own bounce for this case
+     * fails in JDK 17 (a NullPointerException freeing its cached temporary buffer), so we never hand it one.
+     */
+    private ByteBuffer alignedBounce(int size) {
+        int a = directAlignment();
+        return ByteBuffer.allocateDirect(size + 2 * a).alignedSlice(a).limit(size);
     }
 
     /** fdatasync: data written so far (and the size) reaches the device. */

@@ -28,6 +28,7 @@ final class LinuxNatives {
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_DSYNC = 0x1000;
+    static final int O_DIRECT = 0x4000;
     static final int O_CLOEXEC = 0x80000;
 
     static final int PROT_READ = 1;

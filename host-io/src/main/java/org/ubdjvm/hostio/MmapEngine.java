@@ -44,7 +44,10 @@ public final class MmapEngine implements IoEngine {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("cannot read into a read-only buffer");
         }
-        BlockingOperation.complete(done, () -> mapped(file, "read", position).read(dst, position));
+        BlockingOperation.complete(done, () -> {
+            refuseMisaligned(file, "read", dst, position);
+            return mapped(file, "read", position).read(dst, position);
+        });
     }
 
     @Override
@@ -53,10 +56,19 @@ public final class MmapEngine implements IoEngine {
             if (file.readOnly()) {
                 throw file.readOnlyRefusal(position);
             }
+            refuseMisaligned(file, "write", src, position);
             int n = src.remaining();
             mapped(file, "write", position).write(src, position);
             return n;
         });
+    }
+
+    /** A mapping does not care about alignment, but an O_DIRECT file refuses the same requests on every engine. */
+    private static void refuseMisaligned(HostFile file, String op, ByteBuffer buf, long position) throws HostIoException {
+        HostIoException misaligned = file.directRefusal(op, buf, position);
+        if (misaligned != null) {
+            throw misaligned;
+        }
     }
 
     @Override

@@ -7,8 +7,14 @@ package org.ubdjvm.hostio;
  * @param syncWrites  O_DSYNC: every write reaches the device before it completes (the ubd {@code s} flag)
  * @param create      create the file if missing
  * @param exclusive   with create: fail if the file exists (uml_mkcow's O_EXCL)
+ * @param direct      O_DIRECT: bypass the page cache; offsets, lengths and buffer addresses must then be aligned to
+ *                    the filesystem's block size ({@link HostFile#directAlignment()}), else the request is refused
  */
-public record OpenMode(boolean readOnly, boolean syncWrites, boolean create, boolean exclusive) {
+public record OpenMode(boolean readOnly, boolean syncWrites, boolean create, boolean exclusive, boolean direct) {
+    public OpenMode(boolean readOnly, boolean syncWrites, boolean create, boolean exclusive) {
+        this(readOnly, syncWrites, create, exclusive, false);
+    }
+
     public static final OpenMode READ_ONLY = new OpenMode(true, false, false, false);
     public static final OpenMode READ_WRITE = new OpenMode(false, false, false, false);
     public static final OpenMode CREATE_NEW = new OpenMode(false, false, true, true);
@@ -21,6 +27,10 @@ public record OpenMode(boolean readOnly, boolean syncWrites, boolean create, boo
     }
 
     public OpenMode withSyncWrites(boolean sync) {
-        return new OpenMode(readOnly, sync, create, exclusive);
+        return new OpenMode(readOnly, sync, create, exclusive, direct);
+    }
+
+    public OpenMode withDirect(boolean d) {
+        return new OpenMode(readOnly, syncWrites, create, exclusive, d);
     }
 }

@@ -30,6 +30,7 @@ final class RequestSlot {
     private static final int MIN_BOUNCE = 64 << 10;
 
     final int index;
+    private static final int PAGE = 4096;
     private ByteBuffer bounce;
     private long bounceAddress;
 
@@ -91,7 +92,8 @@ final class RequestSlot {
         if (bounce == null || bounce.capacity() < size) {
             // Grow in powers of two so a slot settles after a few requests; huge one-offs are not kept (see clear()).
             int capacity = Math.max(MIN_BOUNCE, size > (1 << 30) ? size : Integer.highestOneBit(size - 1) << 1);
-            bounce = ByteBuffer.allocateDirect(capacity);
+            // Page-aligned, so heap buffers also work on O_DIRECT files (allocateDirect only aligns to 8 or 16 bytes).
+            bounce = ByteBuffer.allocateDirect(capacity + PAGE).alignedSlice(PAGE);
             bounceAddress = LinuxNatives.address(bounce);
         }
         return bounceAddress;
