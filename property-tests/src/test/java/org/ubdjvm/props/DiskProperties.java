@@ -1,0 +1,118 @@
+package org.ubdjvm.props;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterProperty;
+import net.jqwik.api.lifecycle.AfterTry;
+import net.jqwik.api.lifecycle.BeforeTry;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.ActionChainArbitrary;
+import net.jqwik.api.statistics.Statistics;
+
+/**
+ * Stateful properties of images on real files: every sequence of reads, writes, flushes, reopens, crash copies,
+ * added layers and bad requests leaves the image reading exactly like the {@link DiskModel}, checked after every
+ * step, and the files on disk exactly as the {@link StackModel} says. Tries come from {@code jqwik.tries.default}
+ * (1000; 10000 with {@code -Dproperties=long}, which also lengthens the sequences).
+ *
+ * <p>The setup and the sequence are separate parameters, so jqwik shrinks each on its own; the sequence's start
+ * state is made from the setup of the current try, which the property method records before running it.
+ */
+class DiskProperties {
+    static final boolean LONG = "long".equals(System.getProperty("properties"));
+    private static final long KIB = 1024;
+
+    /** Trials not yet closed: a try that shrinking abandons at its time limit never reaches @AfterTry. */
+    private final List<Trial> open = new ArrayList<>();
+    private Trial trial;
+    private DiskSetup setup;
+
+    @BeforeTry
+    void startTrial() throws IOException {
+        trial = Trial.start();
+        open.add(trial);
+    }
+
+    @AfterTry
+    void endTrial() throws IOException {
+        open.remove(trial);
+        trial.close();
+    }
+
+    @AfterProperty
+    void closeAbandonedTrials() throws IOException {
+        for (Trial t : List.copyOf(open)) {
+            open.remove(t);
+            t.close();
+        }
+    }
+
+    /** One format alone: raw, or V1, V2 or V3 over a raw backing. */
+    @Property
+    void singleImageBehavesLikeAByteArray(@ForAll("singleImages") DiskSetup setup,
+                                          @ForAll("singleImageSteps") ActionChain<DiskUnderTest> steps)
+            throws IOException {
+        run(setup, steps);
+    }
+
+    /** One to four COW layers of mixed versions over raw, layers added while the sequence runs. */
+    @Property
+    void stackBehavesLikeAByteArray(@ForAll("stacks") DiskSetup setup,
+                                    @ForAll("stackSteps") ActionChain<DiskUnderTest> steps) throws IOException {
+        run(setup, steps);
+    }
+
+    @Provide
+    Arbitrary<DiskSetup> singleImages() {
+        Arbitrary<DiskSetup> raw = anySizes().map(size -> new DiskSetup(size, List.of()));
+        Arbitrary<DiskSetup> v1v2 = Combinators.combine(Arbitraries.of(1, 2), alignedSizes())
+                .as((v, size) -> new DiskSetup(size, List.of(v)));
+        Arbitrary<DiskSetup> v3 = Arbitraries.oneOf(alignedSizes(), anySizes())
+                .map(size -> new DiskSetup(size, List.of(3)));
+        return Arbitraries.oneOf(v3, v1v2, raw);
+    }
+
+    @Provide
+    Arbitrary<DiskSetup> stacks() {
+        Arbitrary<Long> sizes = Arbitraries.frequencyOf(Tuple.of(2, alignedSizes()), Tuple.of(1, anySizes()));
+        // V1 and V2 cannot describe a disk whose size is not a multiple of 4096 (spec 4.2): V3 starts those
+        return Combinators.combine(sizes, Arbitraries.of(3, 2, 1))
+                .as((size, v) -> new DiskSetup(size, List.of(size % 4096 == 0 ? v : 3)));
+    }
+
+    @Provide
+    ActionChainArbitrary<DiskUnderTest> singleImageSteps() {
+        return DiskActions.chain(() -> trial.newDisk(setup), false, LONG ? 40 : 20);
+    }
+
+    @Provide
+    ActionChainArbitrary<DiskUnderTest> stackSteps() {
+        return DiskActions.chain(() -> trial.newDisk(setup), true, LONG ? 60 : 30);
+    }
+
+    /** 64 KiB to 256 KiB in whole 4 KiB: sizes every version can describe. */
+    static Arbitrary<Long> alignedSizes() {
+        return Arbitraries.integers().between(16, 64).map(k -> k * 4 * KIB);
+    }
+
+    /** Any byte count near those, odd ones included, and the 263780 bytes of the shared vectors' odd backing. */
+    static Arbitrary<Long> anySizes() {
+        return Arbitraries.longs().between(64 * KIB, 264 * KIB).edgeCases(c -> c.add(263_780L));
+    }
+
+    private void run(DiskSetup tried, ActionChain<DiskUnderTest> steps) throws IOException {
+        setup = tried;
+        DiskUnderTest end = steps.withInvariant("image reads like the model", DiskUnderTest::checkAgainstModel).run();
+        end.closeAndCheckFiles();
+        Statistics.label("COW layers at the end").collect(end.model().cowLayers());
+        Statistics.label("reads across layers").collect(end.straddlingReads() > 0 ? "some" : "none");
+    }
+}

@@ -1,0 +1,92 @@
+package org.ubdjvm.props;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads the closed files of a stack byte by byte, by the spec's offsets, and compares them with the model: every
+ * header names its lower file with that file's size and mtime, every bitmap has exactly the bits of the sectors
+ * the layer holds, every held sector's data is in the data area, and the raw base holds its bytes.
+ */
+final class OnDiskCheck {
+    private static final int SECTOR = SectorData.SECTOR;
+
+    private OnDiskCheck() {
+    }
+
+    static void verify(StackModel model) throws IOException {
+        List<StackModel.Layer> layers = model.layers();
+        verifyRaw(layers.get(0), model.rawLength());
+        for (int i = 1; i < layers.size(); i++) {
+            verifyCow(layers.get(i), layers.get(i - 1));
+        }
+    }
+
+    private static void verifyRaw(StackModel.Layer raw, long length) throws IOException {
+        byte[] file = Files.readAllBytes(raw.file());
+        require(file.length == length, raw, "length " + file.length + ", expected " + length);
+        int mismatch = Arrays.mismatch(file, 0, file.length, raw.data(), 0, file.length);
+        require(mismatch < 0, raw, "byte " + mismatch + " differs from what was written");
+    }
+
+    private static void verifyCow(StackModel.Layer layer, StackModel.Layer lower) throws IOException {
+        CowGeometry g = new CowGeometry(layer.version(), layer.size());
+        try (RandomAccessFile f = new RandomAccessFile(layer.file().toFile(), "r")) {
+            byte[] header = readFully(f, 0, (int) g.bitmapOffset());
+            require(Arrays.equals(Arrays.copyOf(header, 8), g.head()), layer, "magic/version bytes are wrong");
+            require(g.storedSize(header) == layer.size(), layer, "size field " + g.storedSize(header));
+            long lowerMtime = Files.getLastModifiedTime(lower.file()).to(TimeUnit.SECONDS);
+            require(g.mtime(header) == lowerMtime, layer, "mtime field " + g.mtime(header)
+                    + " but the lower file's mtime is " + lowerMtime + " (" + FileTime.from(lowerMtime, TimeUnit.SECONDS) + ")");
+            String expected = storedNameOf(lower.file());
+            require(g.backingFile(header).equals(expected), layer, "backing_file \"" + g.backingFile(header)
+                    + "\", expected \"" + expected + "\"");
+
+            byte[] bits = readFully(f, g.bitmapOffset(), Math.toIntExact((g.sectors() + 7) / 8));
+            for (long s = 0; s < bits.length * 8L; s++) {
+                boolean set = (bits[(int) (s / 8)] & (1 << (s % 8))) != 0;
+                boolean held = s < g.sectors() && layer.owned().get(Math.toIntExact(s));
+                require(set == held, layer, "bitmap bit " + s + " is " + (set ? "set" : "clear")
+                        + " but the layer " + (held ? "holds" : "does not hold") + " sector " + s);
+            }
+            for (int s = layer.owned().nextSetBit(0); s >= 0; s = layer.owned().nextSetBit(s + 1)) {
+                byte[] data = readFully(f, g.dataOffset() + (long) s * SECTOR, SECTOR);
+                require(Arrays.equals(data, 0, SECTOR, layer.data(), s * SECTOR, (s + 1) * SECTOR), layer,
+                        "data of sector " + s + " at offset " + (g.dataOffset() + (long) s * SECTOR) + " is "
+                                + SectorData.preview(data, 0) + ", expected " + SectorData.preview(layer.data(), s * SECTOR));
+            }
+        }
+    }
+
+    /** The directory resolved, the final name kept: what uml_mkcow (and cow-layers) store. */
+    private static String storedNameOf(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        return abs.getParent().toRealPath().resolve(abs.getFileName().toString()).toString();
+    }
+
+    private static byte[] readFully(RandomAccessFile f, long at, int length) throws IOException {
+        byte[] out = new byte[length];
+        f.seek(at);
+        int n = 0;
+        while (n < length) {
+            int r = f.read(out, n, length - n);
+            if (r < 0) {
+                break; // past the end of a sparse file the bytes are zero
+            }
+            n += r;
+        }
+        return out;
+    }
+
+    private static void require(boolean ok, StackModel.Layer layer, String what) {
+        if (!ok) {
+            throw new AssertionError(layer.file().getFileName() + " (" + layer.label() + " on disk): " + what);
+        }
+    }
+}
