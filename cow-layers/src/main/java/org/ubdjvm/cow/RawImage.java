@@ -86,8 +86,15 @@ final class RawImage implements BlockImage {
         return new ImageInfo(file.path(), RawFormat.NAME, size, SECTOR_SIZE, file.size(), null, null, Map.of(), null);
     }
 
+    /** Flushes first when writable, as {@link BlockImage#close()} promises. */
     @Override
     public void close() throws IOException {
-        file.close();
+        try {
+            if (!file.readOnly()) {
+                BlockIo.flush(this);
+            }
+        } finally {
+            file.close();
+        }
     }
 }

@@ -13,10 +13,10 @@ final class RequestCheck {
         if (offset < 0 || offset % ss != 0) {
             return new ImageException(file, "offset " + offset + " is not a multiple of the sector size " + ss);
         }
-        if (length % ss != 0) {
+        if (length < 0 || length % ss != 0) {
             return new ImageException(file, "length " + length + " is not a multiple of the sector size " + ss);
         }
-        if (offset + length > image.capacity()) {
+        if (length > image.capacity() - offset) { // not offset + length: that wraps for offsets near Long.MAX_VALUE
             return new ImageException(file, "request " + offset + "+" + length + " ends past the end of the device ("
                     + image.capacity() + " bytes)");
         }

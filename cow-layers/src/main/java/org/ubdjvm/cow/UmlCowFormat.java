@@ -43,7 +43,7 @@ public final class UmlCowFormat implements ImageFormat {
             long fileLength = cow.size();
             CowBitmap bitmap = loadBitmap(cow, header, fileLength);
             Path backingPath = chooseBacking(spec, header);
-            backing = openBacking(spec, table, backingPath);
+            backing = openBacking(spec, table, backingPath, header.size());
             checkBacking(spec.file(), header, backing, backingPath);
             // Read-only, a different backing is simply used (as uml_moo -b does); read-write, the kernel switches.
             if (spec.backing() != null && !spec.readOnly()
@@ -101,12 +101,19 @@ public final class UmlCowFormat implements ImageFormat {
         return BackingPath.resolveStored(spec.file(), header.backingFile());
     }
 
-    private static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath) throws IOException {
+    /**
+     * Opens the layer below. A backing whose length is the size this header records is raw, whatever its first bytes
+     * look like: the kernel always opens a backing as raw, and a guest may have written a COW-looking header into
+     * its disk. A real COW file is always longer than its virtual size (header, bitmap), so a COW backing is still
+     * found by probing.
+     */
+    private static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath, long size) throws IOException {
         if (!Files.exists(backingPath)) {
             throw new ImageException(spec.file(), "backing file " + ImageException.quote(backingPath) + ": no such file");
         }
         try {
-            return table.open(spec.lower(backingPath));
+            OpenSpec lower = spec.lower(backingPath);
+            return table.open(Files.size(backingPath) == size ? lower.withFormat(RawFormat.NAME) : lower);
         } catch (NoSuchFileException e) {
             throw new ImageException(spec.file(), "backing file " + ImageException.quote(backingPath) + ": no such file", e);
         }
@@ -160,11 +167,7 @@ public final class UmlCowFormat implements ImageFormat {
             throw new ImageException(file, "cannot create UML COW version " + version + " (known: 1, 2, 3)");
         }
         UmlCowLayout layout = UmlCowLayout.forCreate(version);
-        long size;
-        try (BlockImage backing = table.open(new OpenSpec(spec.backing(), null, null, true, false,
-                new org.ubdjvm.hostio.SyncEngine(), spec.warnings(), 1))) {
-            size = backing.size();
-        }
+        long size = backingSize(spec, table);
         if (layout.floorBitmap() && size % (8L * CREATE_SECTOR_SIZE) != 0) {
             throw new ImageException(file, layout.name() + " cannot describe a " + size + "-byte disk: its bitmap"
                     + " rounds down and loses the last sectors (the V1/V2 rounding bug); use version 3");
@@ -180,6 +183,22 @@ public final class UmlCowFormat implements ImageFormat {
             throw new IllegalStateException("encoded header does not decode to itself: " + header);
         }
         writeNewFile(file, bytes, header.dataOffset() + size);
+    }
+
+    /**
+     * The virtual size of the new layer's backing. A backing that looks like a COW file but does not open as one is
+     * raw, as the kernel would read it (guest bytes in a raw disk must not decide how the host opens it).
+     */
+    private static long backingSize(CreateSpec spec, FormatTable table) throws IOException {
+        OpenSpec probed = new OpenSpec(spec.backing(), null, null, true, false, new org.ubdjvm.hostio.SyncEngine(),
+                w -> { }, 1);
+        try (BlockImage backing = table.open(probed)) {
+            return backing.size();
+        } catch (ImageException notACowAfterAll) {
+            try (BlockImage raw = table.open(probed.withFormat(RawFormat.NAME))) {
+                return raw.size();
+            }
+        }
     }
 
     /** Header, then one zero byte at the end as uml_mkcow does; the bitmap and data stay holes. */

@@ -17,7 +17,6 @@ import net.jqwik.api.constraints.LongRange;
  * backing file as raw, always; an implementation that probes the layer below for a format lets guest bytes decide
  * how the host opens files: the stack fails to open, or, given a valid header, the guest reads another host file.
  */
-@Tag(OpenBug.TAG)
 class BackingContentProperties {
     private static final long SIZE = 64 * 1024;
 

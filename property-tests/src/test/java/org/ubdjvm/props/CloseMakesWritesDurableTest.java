@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +19,6 @@ import org.ubdjvm.cow.OpenSpec;
  * {@code BlockImage.close()} "flushes (if writable)": a write that completed before close must reach the host
  * (fdatasync) before the file is closed, for every format, or a crash right after a clean shutdown loses it.
  */
-@Tag(OpenBug.TAG)
 class CloseMakesWritesDurableTest {
     @ParameterizedTest(name = "top format {0} (0 = raw)")
     @ValueSource(ints = {0, 1, 2, 3})

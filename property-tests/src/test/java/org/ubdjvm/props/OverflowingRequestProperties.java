@@ -15,7 +15,6 @@ import net.jqwik.api.Tag;
  * of every disk, so it must fail with an ImageException like any other past-the-end request, on every format.
  * Exhaustive: every setup below with every overflowing request.
  */
-@Tag(OpenBug.TAG)
 class OverflowingRequestProperties {
     @Property(generation = GenerationMode.EXHAUSTIVE)
     void overflowingRequestIsRejected(@ForAll("setups") DiskSetup setup,
