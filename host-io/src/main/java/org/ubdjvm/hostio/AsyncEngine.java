@@ -128,12 +128,7 @@ public final class AsyncEngine implements IoEngine {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("cannot read into a read-only buffer");
         }
-        HostIoException misaligned = file.directRefusal("read", dst, position);
-        if (misaligned != null) {
-            done.done(0, misaligned);
-            return;
-        }
-        start(RequestSlot.Op.READ, file, dst, position, done);
+        startTransfer(RequestSlot.Op.READ, file, dst, position, done);
     }
 
     @Override
@@ -142,12 +137,17 @@ public final class AsyncEngine implements IoEngine {
             done.done(0, file.readOnlyRefusal(position));
             return;
         }
-        HostIoException misaligned = file.directRefusal("write", src, position);
+        startTransfer(RequestSlot.Op.WRITE, file, src, position, done);
+    }
+
+    /** A read or write, unless an O_DIRECT file refuses its alignment: then only this request fails. */
+    private void startTransfer(RequestSlot.Op op, HostFile file, ByteBuffer buf, long position, IoCompletion done) {
+        HostIoException misaligned = file.directRefusal(op == RequestSlot.Op.READ ? "read" : "write", buf, position);
         if (misaligned != null) {
             done.done(0, misaligned);
             return;
         }
-        start(RequestSlot.Op.WRITE, file, src, position, done);
+        start(op, file, buf, position, done);
     }
 
     @Override
