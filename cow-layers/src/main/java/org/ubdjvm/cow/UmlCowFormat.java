@@ -166,13 +166,16 @@ public final class UmlCowFormat implements ImageFormat {
         if (version < 1 || version > 3) {
             throw new ImageException(file, "cannot create UML COW version " + version + " (known: 1, 2, 3)");
         }
-        UmlCowLayout layout = UmlCowLayout.forCreate(version);
+        if (spec.old64BitV3() && version != 3) {
+            throw new ImageException(file, "the old 64-bit layout exists for version 3 only, not " + version);
+        }
+        UmlCowLayout layout = spec.old64BitV3() ? UmlCowLayout.V3_BROKEN64 : UmlCowLayout.forCreate(version);
         long size = backingSize(spec, table);
         if (layout.floorBitmap() && size % (8L * CREATE_SECTOR_SIZE) != 0) {
             throw new ImageException(file, layout.name() + " cannot describe a " + size + "-byte disk: its bitmap"
                     + " rounds down and loses the last sectors (the V1/V2 rounding bug); use version 3");
         }
-        if (layout.obsolete()) {
+        if (layout.obsolete() || spec.old64BitV3()) {
             spec.warnings().accept("warning: UML COW " + layout.name() + " is obsolete; V3 is the current format");
         }
         UmlCowHeader header = new UmlCowHeader(layout, HostFile.mtimeSeconds(spec.backing()), size,

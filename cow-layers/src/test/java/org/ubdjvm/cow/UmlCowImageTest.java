@@ -68,6 +68,26 @@ class UmlCowImageTest {
     }
 
     @Test
+    void theOld64BitV3LayoutCanBeCreatedAndReadsAndWritesLikeTheKernelRecoversIt() throws IOException {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("old.cow");
+        List<String> warnings = new ArrayList<>();
+        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, back, 3, warnings::add, true));
+        assertTrue(warnings.get(0).contains("V3 (old 64-bit layout) is obsolete"), warnings.toString());
+        byte[] raw = Files.readAllBytes(cow);
+        assertEquals(0, ByteBuffer.wrap(raw, 32, 4).getInt(), "cow_format at 32, where a packed V3 has its path");
+        assertEquals(back.toString().charAt(0), (char) raw[36], "backing path at 36");
+        try (BlockImage image = open(cow, false)) {
+            assertEquals("V3 (old 64-bit layout)", image.info().formatSpecific().get("layout"));
+            BlockIo.write(image, 512, ByteBuffer.wrap(Disks.sector("cow %06d ", 1)));
+        }
+        try (BlockImage image = open(cow, true)) {
+            assertArrayEquals(Disks.sector("cow %06d ", 1), read(image, 512, 512));
+            assertArrayEquals(Disks.sector("back %06d ", 2), read(image, 1024, 512));
+        }
+    }
+
+    @Test
     void dataIsSyncedBeforeTheBitmapThatPointsAtIt() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = cowOver(back, 3);
