@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.LongAdder;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
 import org.ubdjvm.queue.RequestOp;
@@ -27,13 +26,34 @@ final class RingBenchmark {
     private RingBenchmark() {
     }
 
+    /**
+     * Counts completions on the one thread that runs them (the ring's worker, the queue's consumer) and wakes the
+     * waiting thread at the last one, so the main thread parks instead of spinning for a core of its own.
+     */
+    private static final class Completions implements RequestCompletion {
+        private final long total;
+        private final CountDownLatch all = new CountDownLatch(1);
+        private long count;
+
+        Completions(long total) {
+            this.total = total;
+        }
+
+        @Override
+        public void completed(long result, java.io.IOException error) {
+            if (++count == total) {
+                all.countDown();
+            }
+        }
+    }
+
     /** Ring: batched claim and publish, the path the guest uses for bursts. */
     static Result ring(int producers, long perProducer) throws InterruptedException {
-        LongAdder completed = new LongAdder();
-        RequestHandler noop = (op, offset, length, buffer, done) -> done.completed(0, null);
+        Completions done = new Completions(producers * perProducer);
+        RequestHandler noop = (op, offset, length, buffer, completion) -> completion.completed(0, null);
+        // One submitter thread: the single-producer claim path (no per-slot availability flags to scan).
         try (RequestRing ring = new RequestRing(RingConfig.of("bench").withSize(4096).withMaxInFlight(4096)
-                .withSpinWait(true), noop)) {
-            RequestCompletion done = (r, e) -> completed.increment();
+                .withSpinWait(true).withSingleSubmitter(producers == 1), noop)) {
             RequestRing.BatchSource source = new RequestRing.BatchSource() {
                 @Override
                 public void fill(int index, RequestRing.Request request) {
@@ -49,15 +69,14 @@ final class RingBenchmark {
                 for (long i = 0; i < perProducer; i += BATCH) {
                     ring.submitBatch(BATCH, source);
                 }
-            }, () -> completed.sum() >= producers * perProducer);
+            }, done.all);
         }
     }
 
     /** The same hand-off through an ArrayBlockingQueue: put per request, one consumer taking them. */
     static Result arrayBlockingQueue(int producers, long perProducer) throws InterruptedException {
-        LongAdder completed = new LongAdder();
+        Completions done = new Completions(producers * perProducer);
         ArrayBlockingQueue<RequestCompletion> queue = new ArrayBlockingQueue<>(4096);
-        RequestCompletion done = (r, e) -> completed.increment();
         Thread consumer = new Thread(() -> {
             try {
                 while (true) {
@@ -74,7 +93,7 @@ final class RingBenchmark {
                 for (long i = 0; i < perProducer; i++) {
                     queue.put(done);
                 }
-            }, () -> completed.sum() >= producers * perProducer);
+            }, done.all);
         } finally {
             consumer.interrupt();
         }
@@ -84,8 +103,8 @@ final class RingBenchmark {
         void run() throws InterruptedException;
     }
 
-    private static Result timed(String name, int producers, long perProducer, Producer body,
-                                java.util.function.BooleanSupplier finished) throws InterruptedException {
+    private static Result timed(String name, int producers, long perProducer, Producer body, CountDownLatch finished)
+            throws InterruptedException {
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int p = 0; p < producers; p++) {
@@ -105,9 +124,7 @@ final class RingBenchmark {
         for (Thread t : threads) {
             t.join();
         }
-        while (!finished.getAsBoolean()) {
-            Thread.onSpinWait();
-        }
+        finished.await();
         return new Result(name, producers * perProducer, System.nanoTime() - start);
     }
 }

@@ -36,7 +36,7 @@ public final class RequestRing implements AutoCloseable {
                     Thread t = new Thread(r, "ring-" + config.name());
                     t.setDaemon(true);
                     return t;
-                }, ProducerType.MULTI, wait);
+                }, config.singleSubmitter() ? ProducerType.SINGLE : ProducerType.MULTI, wait);
         RingWorker worker = new RingWorker(handler, inFlight, config.maxInFlight(), config.size());
         disruptor.handleEventsWith(worker);
         this.ring = disruptor.start();
