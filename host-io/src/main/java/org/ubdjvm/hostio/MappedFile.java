@@ -81,6 +81,9 @@ final class MappedFile {
     /** Writes all of {@code src} at {@code position}, extending the file when it reaches past the end. */
     void write(ByteBuffer src, long position) throws HostIoException {
         int length = src.remaining();
+        if (length == 0) {
+            return; // writes nothing, so must not move the size a later mapping would extend the file to
+        }
         long end = position + length;
         if (!mappable || sizeCovering(end) < end) {
             file.write(src, position);
