@@ -49,9 +49,13 @@ class DiskProperties {
 
     @AfterProperty
     void closeAbandonedTrials() throws IOException {
-        for (Trial t : List.copyOf(open)) {
-            open.remove(t);
-            t.close();
+        try {
+            for (Trial t : List.copyOf(open)) {
+                open.remove(t);
+                t.close();
+            }
+        } finally {
+            EngineCloser.awaitAll();
         }
     }
 
@@ -70,8 +74,12 @@ class DiskProperties {
         run(setup, steps);
     }
 
-    /** Every engine there is; a failure that does not depend on the engine shrinks to sync, the first. */
-    static final List<String> ENGINES = List.of("sync", "mmap", "io_uring", "aio");
+    /**
+     * Every engine there is, or those {@code -Dprops.engines=a,b} names; a failure that does not depend on the
+     * engine shrinks to the first (sync).
+     */
+    static final List<String> ENGINES = List.of(System.getProperty("props.engines", "sync,mmap,io_uring,aio")
+            .split(","));
 
     @Provide
     Arbitrary<DiskSetup> singleImages() {

@@ -265,7 +265,7 @@ final class DiskUnderTest implements Closeable {
             }
         } finally {
             image = null;
-            engine.close();
+            EngineCloser.close(engine, engineName);
         }
     }
 
