@@ -9,7 +9,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tag;
-import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 
 /**
@@ -23,17 +22,22 @@ class BackingContentProperties {
     /** Magic and version, then noise: the kernel reads such a backing as raw; the stack must open. */
     @Property(tries = 100)
     void headerLikeGuestBytesInARawBaseStayData(@ForAll("noisyHeaders") GuestHeader header,
-                                                @ForAll @IntRange(min = 1, max = 3) int layerVersion)
+                                                @ForAll("cowKinds") LayerKind layer)
             throws IOException {
-        putLayerOverGuestBytes(header, layerVersion);
+        putLayerOverGuestBytes(header, layer);
     }
 
     /** A complete header naming another host file: reads must still return what the guest wrote, not that file. */
     @Property(tries = 30)
     void validHeaderInARawBaseDoesNotRedirectReads(@ForAll @LongRange(min = 1, max = 1000) long seed,
-                                                   @ForAll @IntRange(min = 1, max = 3) int layerVersion)
+                                                   @ForAll("cowKinds") LayerKind layer)
             throws IOException {
-        putLayerOverGuestBytes(new GuestHeader(GuestHeader.Kind.VALID_V3_NAMING_ANOTHER_FILE, 3, seed), layerVersion);
+        putLayerOverGuestBytes(new GuestHeader(GuestHeader.Kind.VALID_V3_NAMING_ANOTHER_FILE, 3, seed), layer);
+    }
+
+    @Provide
+    Arbitrary<LayerKind> cowKinds() {
+        return Arbitraries.of(LayerKind.COW);
     }
 
     @Provide
@@ -44,11 +48,11 @@ class BackingContentProperties {
     }
 
     /** The guest writes at offset 0 of a raw disk; then a COW layer goes over it and the stack is reopened. */
-    private static void putLayerOverGuestBytes(GuestHeader header, int layerVersion) throws IOException {
+    private static void putLayerOverGuestBytes(GuestHeader header, LayerKind layer) throws IOException {
         try (Trial trial = Trial.start()) {
             DiskUnderTest disk = trial.newDisk(new DiskSetup(SIZE, List.of()));
             disk.write(0, header.bytes(disk.model().top().file(), SIZE), 0);
-            disk.addLayer(layerVersion);
+            disk.addLayer(layer);
             disk.checkAgainstModel();
             disk.closeAndCheckFiles();
         }

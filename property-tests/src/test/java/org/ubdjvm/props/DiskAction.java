@@ -114,17 +114,17 @@ sealed interface DiskAction {
     }
 
     /** Puts a COW layer over the top; does nothing once there are {@value #MAX_COW_LAYERS} COW layers. */
-    record AddLayer(int version) implements DiskAction {
+    record AddLayer(LayerKind kind) implements DiskAction {
         @Override
         public void applyTo(DiskUnderTest disk) throws IOException {
             if (disk.model().cowLayers() < MAX_COW_LAYERS) {
-                disk.addLayer(version);
+                disk.addLayer(kind);
             }
         }
 
         @Override
         public String toString() {
-            return "add V" + version + " layer";
+            return "add " + kind + " layer";
         }
     }
 

@@ -42,7 +42,7 @@ final class DiskActions {
                 .withAction(2, action(badRequests()))
                 .withAction(1, action(emptyRequests()));
         if (stacking) {
-            chain = chain.withAction(2, action(Arbitraries.of(3, 2, 1).map(DiskAction.AddLayer::new)));
+            chain = chain.withAction(2, action(Arbitraries.of(LayerKind.COW).map(DiskAction.AddLayer::new)));
         }
         return chain.withMaxTransformations(maxSteps).improveShrinkingWith(StepChanges::new);
     }

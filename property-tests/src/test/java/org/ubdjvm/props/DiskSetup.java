@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * The files a sequence starts from: a raw base of {@code baseSize} bytes (backing text) and, over it, empty COW
- * layers of the given versions, bottom first.
+ * layers of the given kinds, bottom first; and the host I/O engine (a name {@code IoEngines.create} takes) the
+ * images run on.
  */
-record DiskSetup(long baseSize, List<Integer> versions) {
+record DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
     /** Every disk has at least this many sectors (64 KiB), so generated steps fit any of them. */
     static final long MIN_SECTORS = 128;
 
@@ -14,15 +15,20 @@ record DiskSetup(long baseSize, List<Integer> versions) {
         if (baseSize < MIN_SECTORS * SectorData.SECTOR) {
             throw new IllegalArgumentException("disks start at " + MIN_SECTORS + " sectors: " + baseSize + " B");
         }
-        versions = List.copyOf(versions);
+        layers = List.copyOf(layers);
+    }
+
+    /** On the sync engine. */
+    DiskSetup(long baseSize, List<LayerKind> layers) {
+        this(baseSize, layers, "sync");
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        for (int i = versions.size() - 1; i >= 0; i--) {
-            sb.append('V').append(versions.get(i)).append(" over ");
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            sb.append(layers.get(i)).append(" over ");
         }
-        return sb.append("raw ").append(baseSize).append(" B").toString();
+        return sb.append("raw ").append(baseSize).append(" B on ").append(engine).toString();
     }
 }

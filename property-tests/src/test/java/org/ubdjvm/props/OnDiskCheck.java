@@ -36,11 +36,24 @@ final class OnDiskCheck {
     }
 
     private static void verifyCow(StackModel.Layer layer, StackModel.Layer lower) throws IOException {
-        CowGeometry g = new CowGeometry(layer.version(), layer.size());
+        CowGeometry g = CowGeometry.of(layer.kind(), layer.size());
         try (RandomAccessFile f = new RandomAccessFile(layer.file().toFile(), "r")) {
             byte[] header = readFully(f, 0, (int) g.bitmapOffset());
             require(Arrays.equals(Arrays.copyOf(header, 8), g.head()), layer, "magic/version bytes are wrong");
             require(g.storedSize(header) == layer.size(), layer, "size field " + g.storedSize(header));
+            require(g.intField(header, g.sectorSizeOffset()) == SECTOR, layer, "sectorsize field at "
+                    + g.sectorSizeOffset() + " is " + g.intField(header, g.sectorSizeOffset()));
+            if (g.version() == 3) {
+                require(g.intField(header, g.alignmentOffset()) == CowGeometry.ALIGNMENT, layer, "alignment field at "
+                        + g.alignmentOffset() + " is " + g.intField(header, g.alignmentOffset()));
+                require(g.intField(header, g.cowFormatOffset()) == 0, layer, "cow_format field at "
+                        + g.cowFormatOffset() + " is " + g.intField(header, g.cowFormatOffset()));
+            }
+            for (int[] pad : g.paddingRanges()) {
+                for (int i = pad[0]; i < pad[1]; i++) {
+                    require(header[i] == 0, layer, "padding byte " + i + " of the header is " + header[i]);
+                }
+            }
             long lowerMtime = Files.getLastModifiedTime(lower.file()).to(TimeUnit.SECONDS);
             require(g.mtime(header) == lowerMtime, layer, "mtime field " + g.mtime(header)
                     + " but the lower file's mtime is " + lowerMtime + " (" + FileTime.from(lowerMtime, TimeUnit.SECONDS) + ")");

@@ -31,10 +31,11 @@ class OverflowingRequestProperties {
     Arbitrary<DiskSetup> setups() {
         return Arbitraries.of(
                 new DiskSetup(64 * 1024, List.of()),
-                new DiskSetup(64 * 1024, List.of(1)),
-                new DiskSetup(64 * 1024, List.of(2)),
-                new DiskSetup(263_780, List.of(3)),
-                new DiskSetup(64 * 1024, List.of(1, 2, 3)));
+                new DiskSetup(64 * 1024, List.of(LayerKind.V1)),
+                new DiskSetup(64 * 1024, List.of(LayerKind.V2)),
+                new DiskSetup(263_780, List.of(LayerKind.V3)),
+                new DiskSetup(263_780, List.of(LayerKind.OLD_V3)),
+                new DiskSetup(64 * 1024, List.of(LayerKind.V1, LayerKind.V2, LayerKind.V3, LayerKind.OLD_V3)));
     }
 
     @Provide

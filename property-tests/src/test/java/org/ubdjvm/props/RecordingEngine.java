@@ -10,16 +10,41 @@ import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
 
 /**
- * The sync engine, with a log of the writes and fdatasyncs it carried out, in order: what a test needs to see
- * that a layer made its data durable, which reading the files back (from the page cache) cannot show.
+ * Any engine, with a log of the writes and fdatasyncs it was given: what a test needs to see that a layer made its
+ * data durable, which reading the files back (from the page cache) cannot show.
+ *
+ * <p>The log is in the order of one clock that every event takes its place on under one lock: a write or hole punch
+ * when it is issued (before the engine sees it) and again when its completion arrives (before the caller's
+ * completion runs, so before anything the caller issues in response); an fdatasync when it is started and when it
+ * completes. Async engines (io_uring, aio) complete on their own thread, so an issue and its completion can have
+ * other events between them; {@link Durability} reads the log with that in mind.
  */
 final class RecordingEngine implements IoEngine {
-    /** One completed operation; position and length are -1 for an fdatasync. */
-    record Event(String op, Path file, long position, long length) {
+    enum Kind { WRITE_ISSUED, WRITE_DONE, SYNC_STARTED, SYNC_DONE }
+
+    /**
+     * One event. {@code id} pairs an issue with its completion; position and length are -1 for an fdatasync;
+     * {@code failed} is set on a completion that reported an error.
+     */
+    record Event(Kind kind, long id, Path file, long position, long length, boolean failed) {
+        boolean issue() {
+            return kind == Kind.WRITE_ISSUED || kind == Kind.SYNC_STARTED;
+        }
     }
 
-    private final SyncEngine engine = new SyncEngine();
-    private final List<Event> events = new ArrayList<>();
+    private final IoEngine engine;
+    private final List<Event> log = new ArrayList<>();
+    private int drained;
+    private long nextId;
+
+    RecordingEngine(IoEngine engine) {
+        this.engine = engine;
+    }
+
+    /** The sync engine. */
+    RecordingEngine() {
+        this(new SyncEngine());
+    }
 
     @Override
     public String name() {
@@ -33,18 +58,44 @@ final class RecordingEngine implements IoEngine {
 
     @Override
     public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
+        long id = record(Kind.WRITE_ISSUED, -1, file.path(), position, src.remaining(), false);
         engine.write(file, src, position, (n, e) -> {
-            record(new Event("write", file.path(), position, n), e);
+            record(Kind.WRITE_DONE, id, file.path(), position, n, e != null);
+            done.done(n, e);
+        });
+    }
+
+    @Override
+    public void punchHole(HostFile file, long position, long length, IoCompletion done) {
+        long id = record(Kind.WRITE_ISSUED, -1, file.path(), position, length, false);
+        engine.punchHole(file, position, length, (n, e) -> {
+            record(Kind.WRITE_DONE, id, file.path(), position, length, e != null);
             done.done(n, e);
         });
     }
 
     @Override
     public void datasync(HostFile file, IoCompletion done) {
+        long id = record(Kind.SYNC_STARTED, -1, file.path(), -1, -1, false);
         engine.datasync(file, (n, e) -> {
-            record(new Event("datasync", file.path(), -1, -1), e);
+            record(Kind.SYNC_DONE, id, file.path(), -1, -1, e != null);
             done.done(n, e);
         });
+    }
+
+    @Override
+    public void submit() {
+        engine.submit();
+    }
+
+    @Override
+    public void plug() {
+        engine.plug();
+    }
+
+    @Override
+    public void unplug() {
+        engine.unplug();
     }
 
     @Override
@@ -52,27 +103,24 @@ final class RecordingEngine implements IoEngine {
         engine.close();
     }
 
-    /** Whether {@code file} was synced after the last write to it. */
+    /** Whether every write to {@code file} so far completed and was followed by an fdatasync started after that. */
     synchronized boolean syncedAfterLastWrite(Path file) {
-        boolean synced = true;
-        for (Event e : events) {
-            if (e.file().equals(file)) {
-                synced = e.op().equals("datasync") || synced && !e.op().equals("write");
-            }
-        }
-        return synced;
+        Durability d = new Durability();
+        log.forEach(e -> d.accept(e, true));
+        return d.unsynced(file) == null;
     }
 
-    /** The events since the last call, oldest first. */
+    /** The events since the last call, in clock order. */
     synchronized List<Event> drain() {
-        List<Event> out = List.copyOf(events);
-        events.clear();
+        List<Event> out = List.copyOf(log.subList(drained, log.size()));
+        drained = log.size();
         return out;
     }
 
-    private synchronized void record(Event event, Exception error) {
-        if (error == null) {
-            events.add(event);
-        }
+    /** Appends an event; an issue gets a new id, a completion carries its issue's. */
+    private synchronized long record(Kind kind, long id, Path file, long position, long length, boolean failed) {
+        long eventId = id < 0 ? nextId++ : id;
+        log.add(new Event(kind, eventId, file, position, length, failed));
+        return eventId;
     }
 }

@@ -17,18 +17,23 @@ final class StackModel {
     /**
      * One file of the stack.
      *
-     * @param version 0 for the raw base, else the UML COW version
+     * @param kind    raw, or the UML COW version and layout
      * @param size    the size recorded for this layer: a COW header's size field; for the raw base, unused
      * @param owned   sectors this layer holds (a COW layer's bitmap; for the raw base, the sectors written into it)
      * @param data    this layer's bytes for the sectors it holds (the raw base: its whole content)
      */
-    record Layer(Path file, int version, long size, BitSet owned, byte[] data) {
+    record Layer(Path file, LayerKind kind, long size, BitSet owned, byte[] data) {
         boolean raw() {
-            return version == 0;
+            return kind == LayerKind.RAW;
+        }
+
+        /** 0 for the raw base, else the UML COW version. */
+        int version() {
+            return kind.version();
         }
 
         String label() {
-            return raw() ? "raw" : "V" + version;
+            return kind.toString();
         }
     }
 
@@ -41,7 +46,7 @@ final class StackModel {
         this.disk = new DiskModel(rawContent);
         this.rawLength = rawContent.length;
         this.size = rawContent.length;
-        layers.add(new Layer(rawFile, 0, rawContent.length, new BitSet(),
+        layers.add(new Layer(rawFile, LayerKind.RAW, rawContent.length, new BitSet(),
                 Arrays.copyOf(rawContent, Math.toIntExact(disk.capacity()))));
     }
 
@@ -90,9 +95,9 @@ final class StackModel {
         }
     }
 
-    void addLayer(Path file, int version) {
+    void addLayer(Path file, LayerKind kind) {
         long layerSize = sizeForNewLayer();
-        layers.add(new Layer(file, version, layerSize, new BitSet(), new byte[Math.toIntExact(disk.capacity())]));
+        layers.add(new Layer(file, kind, layerSize, new BitSet(), new byte[Math.toIntExact(disk.capacity())]));
         size = layerSize;
     }
 

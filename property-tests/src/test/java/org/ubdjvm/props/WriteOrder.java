@@ -1,17 +1,16 @@
 package org.ubdjvm.props;
 
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
- * The durability order of DESIGN.md, checked on the operations the engine carried out: inside a COW file, data
+ * The durability order of DESIGN.md, checked on the operations the engine was given: inside a COW file, data
  * reaches the host before the bitmap bit that points at it, so no bitmap byte may be written while a data-area
- * write to the same file has not yet been followed by an fdatasync.
+ * write to the same file is not yet durable (see {@link Durability}: synced by an fdatasync that started after the
+ * data write completed, and itself completed before the bitmap write was issued).
  */
 final class WriteOrder {
-    private final Set<Path> unsyncedData = new HashSet<>();
+    private final Durability data = new Durability();
 
     /** Null when {@code events} (the next ones, in order) keep the rule; else what broke it. */
     String check(List<RecordingEngine.Event> events, StackModel model) {
@@ -20,16 +19,18 @@ final class WriteOrder {
             if (layer == null) {
                 continue;
             }
-            CowGeometry g = new CowGeometry(layer.version(), layer.size());
-            if (e.op().equals("datasync")) {
-                unsyncedData.remove(e.file());
-            } else if (e.position() >= g.dataOffset()) {
-                unsyncedData.add(e.file());
-            } else if (e.position() + e.length() > g.bitmapOffset() && unsyncedData.contains(e.file())) {
-                return e.file().getFileName() + ": bitmap bytes written at offset " + e.position()
-                        + " before the data written earlier was synced (a crash could leave bits pointing at"
-                        + " missing data)";
+            CowGeometry g = CowGeometry.of(layer.kind(), layer.size());
+            boolean isData = e.position() >= g.dataOffset();
+            if (e.kind() == RecordingEngine.Kind.WRITE_ISSUED && !isData
+                    && e.position() + e.length() > g.bitmapOffset()) {
+                String unsynced = data.unsynced(e.file());
+                if (unsynced != null) {
+                    return e.file().getFileName() + ": bitmap bytes written at offset " + e.position()
+                            + " while data was not durable: " + unsynced + " (a crash could leave bits pointing at"
+                            + " missing data)";
+                }
             }
+            data.accept(e, isData);
         }
         return null;
     }
