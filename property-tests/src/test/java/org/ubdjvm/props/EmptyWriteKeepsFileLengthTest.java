@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,14 +22,11 @@ import org.ubdjvm.hostio.IoEngines;
  * end of an odd-sized raw disk (offset 66048, past the file's 65537 bytes) must change nothing, but on mmap the
  * file then grows to 66048 bytes. {@code MappedFile.write} takes {@code position + length} as the file's new size
  * after a pwrite that wrote nothing, and the next read of the tail maps a read-write window up to that size, which
- * extends the file. The stateful properties skip this one case while it is open ({@link #OPEN}).
+ * extends the file. Fixed in MappedFile.write; this stays as the regression test.
  */
 class EmptyWriteKeepsFileLengthTest {
-    /** Whether the bug is still open: the stateful properties leave out the case. Set to false with the fix. */
-    static final boolean OPEN = true;
     private static final long SIZE = 65_537;
 
-    @Tag(OpenBug.TAG)
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sync", "mmap", "io_uring", "aio"})
     void emptyWriteAtTheEndOfAnOddSizedRawFileLeavesItsLength(String engineName, @TempDir Path dir) throws IOException {
