@@ -83,6 +83,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "alternate ubd and the peers N times; the median ratio is the result (default: ${DEFAULT-VALUE})")
     int repeat;
 
+    @Option(names = "--ring-spin", description = "stack: the ring's worker spins for requests instead of sleeping (RingConfig spinWait)")
+    boolean ringSpin;
+
+    @Option(names = "--spin", defaultValue = "" + BenchLoop.DEFAULT_SPINS, paramLabel = "N",
+            description = "polls of the completion count before the submitter parks (default: ${DEFAULT-VALUE})")
+    int spin;
+
     @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
     Output output;
 
@@ -90,6 +97,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (direct) {
             throw usage("--direct: O_DIRECT is not supported by host-io yet");
+        }
+        if (spin < 0) {
+            throw usage("--spin must be at least 0, not " + spin);
         }
         if (repeat < 1) {
             throw usage("--repeat must be at least 1, not " + repeat);
@@ -152,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
         Path data = file != null ? file
                 : Path.of(System.getProperty("java.io.tmpdir"), "ubd-bench-" + size.toLowerCase() + ".img");
         try {
-            return new BenchSpec(target, engine, rw, Math.toIntExact(ByteSize.parse(bs)), iodepth, ByteSize.parse(size),
+            return new BenchSpec(target, rw, Math.toIntExact(ByteSize.parse(bs)), iodepth, ByteSize.parse(size),
                     duration("--runtime", runtime), duration("--ramp-time", ramp), data);
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw usage(e.getMessage());
@@ -180,8 +190,8 @@ final class BenchCommand implements Callable<Integer> {
         IoEngine e = IoEngines.select(engineName, bench.iodepth()).engine();
         Path cow = work == null ? null : work.resolve("ubd-" + round + ".cow");
         try (BenchIo io = target == BenchTarget.engine ? new EngineBenchIo(e, bench.file(), bench.rw().writes())
-                : new StackBenchIo(e, cow, bench.file(), spec.commandLine().getErr())) {
-            return new BenchLoop(io, bench, 2004 + round).run();
+                : new StackBenchIo(e, cow, bench.file(), ringSpin, spec.commandLine().getErr())) {
+            return new BenchLoop(io, bench, 2004 + round, spin).run();
         } finally {
             if (cow != null) {
                 Files.deleteIfExists(cow);

@@ -11,9 +11,6 @@ interface BenchIo extends AutoCloseable {
     /** Hands what was started to the host in one go; a no-op where starting already did. */
     void submit();
 
-    /** The engine that carried the requests, as host-io names it. */
-    String engineName();
-
     @Override
     void close() throws IOException;
 }

@@ -47,8 +47,8 @@ record BenchReport(BenchSpec spec, String engine, List<String> peers, List<Repea
                 spec.target() == BenchTarget.stack ? "full stack (ring, driver, COW V3, engine)" : "host-io engine",
                 engine, spec.rw(), ByteSize.human(spec.blockSize()), spec.iodepth(), ByteSize.human(spec.size()),
                 spec.file(), seconds(spec.runtime().toMillis()), seconds(spec.ramp().toMillis()));
-        out.printf("%-6s %-9s %10s %9s %9s %9s %9s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",
-                "p99 us", "p99.9 us", "iops x", "p99 x");
+        out.printf("%-6s %-9s %10s %9s %9s %9s %9s %10s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",
+                "p99 us", "p99.9 us", "cpu us/op", "iops x", "p99 x");
         for (int i = 0; i < repeats.size(); i++) {
             Repeat r = repeats.get(i);
             line(out, i + 1, r.ubd(), "", "");
@@ -63,8 +63,9 @@ record BenchReport(BenchSpec spec, String engine, List<String> peers, List<Repea
     }
 
     private static void line(PrintWriter out, int repeat, BenchResult r, String iopsX, String p99X) {
-        out.printf("%-6d %-9s %10.0f %9.1f %9s %9s %9s %9s %9s%n", repeat, r.tool(), r.iops(), r.mibPerSecond(),
-                micros(r.p50Micros()), micros(r.p99Micros()), micros(r.p999Micros()), iopsX, p99X);
+        out.printf("%-6d %-9s %10.0f %9.1f %9s %9s %9s %10s %9s %9s%n", repeat, r.tool(), r.iops(), r.mibPerSecond(),
+                micros(r.p50Micros()), micros(r.p99Micros()), micros(r.p999Micros()), ratio(r.cpuMicrosPerOp()),
+                iopsX, p99X);
     }
 
     private static String micros(double us) {
@@ -113,6 +114,7 @@ record BenchReport(BenchSpec spec, String engine, List<String> peers, List<Repea
         n.put("tool", r.tool()).put("ops", r.ops()).put("elapsed-seconds", r.seconds());
         number(n, "iops", r.iops());
         number(n, "mib-per-second", r.mibPerSecond());
+        number(n, "cpu-us-per-op", r.cpuMicrosPerOp());
         ObjectNode lat = n.putObject("latency-us");
         number(lat, "p50", r.p50Micros());
         number(lat, "p99", r.p99Micros());

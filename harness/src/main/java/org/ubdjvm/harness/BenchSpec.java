@@ -7,7 +7,6 @@ import java.time.Duration;
  * One {@code ubd bench} workload, shared by ubd and the peers measured against it so both run the same thing.
  *
  * @param target    what ubd drives: the engine alone, or the whole device stack
- * @param engine    host-io engine name as the user gave it
  * @param rw        fio's name of the access pattern
  * @param blockSize bytes per request, a multiple of 512
  * @param iodepth   requests kept in flight by the one submitter thread
@@ -16,7 +15,7 @@ import java.time.Duration;
  * @param ramp      time run before measuring (JIT warm-up for ubd; fio's ramp_time for fio)
  * @param file      the data file: the engine's file, or the stack's backing file
  */
-record BenchSpec(BenchTarget target, String engine, BenchRw rw, int blockSize, int iodepth, long size,
+record BenchSpec(BenchTarget target, BenchRw rw, int blockSize, int iodepth, long size,
                  Duration runtime, Duration ramp, Path file) {
     BenchSpec {
         if (blockSize <= 0 || blockSize % 512 != 0) {

@@ -38,11 +38,6 @@ final class EngineBenchIo implements BenchIo {
     }
 
     @Override
-    public String engineName() {
-        return engine.name();
-    }
-
-    @Override
     public void close() throws IOException {
         try {
             engine.close();

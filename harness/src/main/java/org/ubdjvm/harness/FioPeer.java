@@ -57,8 +57,11 @@ final class FioPeer {
         }
         JsonNode pct = side.path("clat_ns").path("percentile");
         long runtimeMs = side.path("runtime").asLong();
+        // usr_cpu and sys_cpu are percent of one CPU over the job's run
+        double cpuNanos = job.has("usr_cpu") ? (job.path("usr_cpu").asDouble() + job.path("sys_cpu").asDouble())
+                / 100.0 * runtimeMs * 1_000_000.0 : Double.NaN;
         return new BenchResult(NAME, side.path("total_ios").asLong(), side.path("io_bytes").asLong(),
                 runtimeMs * 1_000_000L, pct.path("50.000000").asDouble(Double.NaN) / 1000.0,
-                pct.path("99.000000").asDouble(Double.NaN) / 1000.0, pct.path("99.900000").asDouble(Double.NaN) / 1000.0);
+                pct.path("99.000000").asDouble(Double.NaN) / 1000.0, pct.path("99.900000").asDouble(Double.NaN) / 1000.0, cpuNanos);
     }
 }

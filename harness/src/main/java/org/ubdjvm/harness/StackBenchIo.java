@@ -13,6 +13,7 @@ import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.driver.UbdOptionException;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.queue.RequestOp;
+import org.ubdjvm.queue.RingConfig;
 
 /**
  * The whole stack as a guest sees it: {@code ubd0=COW,BACKING} in a device table, so each request goes through the
@@ -25,9 +26,10 @@ final class StackBenchIo implements BenchIo {
     private final UbdDevice device;
 
     /** Takes ownership of {@code engine}; creates {@code cow} (which must not exist) over {@code backing}. */
-    StackBenchIo(IoEngine engine, Path cow, Path backing, PrintWriter err) throws IOException {
+    StackBenchIo(IoEngine engine, Path cow, Path backing, boolean ringSpin, PrintWriter err) throws IOException {
         this.engine = engine;
-        DeviceTable t = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(Warnings.to(err)));
+        DeviceTable t = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(Warnings.to(err))
+                .withRing(RingConfig.of("ubd").withSpinWait(ringSpin)));
         try {
             FormatTable.standard().create(new CreateSpec(cow, UmlCowFormat.NAME, 0, backing, 3, Warnings.to(err)));
             this.device = t.add("ubd0=" + cow + "," + backing);
@@ -58,12 +60,7 @@ final class StackBenchIo implements BenchIo {
 
     @Override
     public void submit() {
-        // the ring publishes each request as it is submitted; the driver submits to the engine per batch
-    }
-
-    @Override
-    public String engineName() {
-        return engine.name();
+        // the ring publishes each request as it is submitted: UbdDevice has no batch submit (RequestRing has)
     }
 
     /** Closes the device (completing, then flushing the COW) and the engine; not part of the measured time. */

@@ -46,6 +46,7 @@ class BenchCommandTest {
         assertTrue(result.get("ops").asLong() > 0, result::toString);
         assertTrue(result.get("iops").asDouble() > 0, result::toString);
         assertTrue(result.get("mib-per-second").asDouble() > 0, result::toString);
+        assertTrue(result.get("cpu-us-per-op").asDouble() > 0, result::toString);
         JsonNode lat = result.get("latency-us");
         assertTrue(lat.get("p50").asDouble() > 0 && lat.get("p50").asDouble() <= lat.get("p99").asDouble()
                 && lat.get("p99").asDouble() <= lat.get("p99.9").asDouble(), result::toString);
@@ -119,6 +120,7 @@ class BenchCommandTest {
                 {"--iodepth=0"},
                 {"--runtime=soon"},
                 {"--repeat=0"},
+                {"--spin=-1"},
                 {"--engine=warp"},
                 {"--compare=bonnie"},
                 {"--compare=qemu-img"},
