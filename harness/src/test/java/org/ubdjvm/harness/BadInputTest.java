@@ -77,7 +77,7 @@ class BadInputTest {
                 Arguments.of("unknown io command",
                         onOwnCow("unknown command 'frob'", false, "io", "-c", "frob 0 512", COW)),
                 Arguments.of("unknown command", onOwnCow(
-                        "unknown command 'frob' (known: create, info, io, convert, demo, run)", false, "frob", COW)),
+                        "unknown command 'frob' (known: create, info, io, convert, demo, run, bench)", false, "frob", COW)),
                 Arguments.of("create over an existing file",
                         onOwnCow("already exists", true, "create", "-f", "raw", COW, "1M")),
                 Arguments.of("convert onto its own input",
