@@ -69,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "run this long before measuring, ubd and fio alike (default: ${DEFAULT-VALUE})")
     String ramp;
 
-    @Option(names = "--direct", description = "O_DIRECT (not supported by host-io yet)")
+    @Option(names = "--direct", description = "O_DIRECT, for ubd and fio alike (engine target only: the image layers do not open files direct yet)")
     boolean direct;
 
     @Option(names = "--file", paramLabel = "PATH",
@@ -95,8 +95,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (direct) {
-            throw usage("--direct: O_DIRECT is not supported by host-io yet");
+        if (direct && target != BenchTarget.engine) {
+            throw usage("--direct: only with --target=engine (the image layers do not open files with O_DIRECT yet)");
         }
         if (spin < 0) {
             throw usage("--spin must be at least 0, not " + spin);
@@ -137,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
                 BenchResult ubd = runUbd(bench, engineName, work, r);
                 List<BenchResult> results = new ArrayList<>();
                 for (String peer : peers) {
-                    results.add(peer.equals(FioPeer.NAME) ? fio.run(bench, bench.file(), engineName, false)
+                    results.add(peer.equals(FioPeer.NAME) ? fio.run(bench, bench.file(), engineName, direct)
                             : qemuImg.run(bench, qemuImgCount(ubd, bench), bench.file(),
                             work.resolve("qemu-" + r + ".qcow2"), engineName, false));
                 }
@@ -189,7 +189,7 @@ final class BenchCommand implements Callable<Integer> {
     private BenchResult runUbd(BenchSpec bench, String engineName, Path work, int round) throws IOException {
         IoEngine e = IoEngines.select(engineName, bench.iodepth()).engine();
         Path cow = work == null ? null : work.resolve("ubd-" + round + ".cow");
-        try (BenchIo io = target == BenchTarget.engine ? new EngineBenchIo(e, bench.file(), bench.rw().writes())
+        try (BenchIo io = target == BenchTarget.engine ? new EngineBenchIo(e, bench.file(), bench.rw().writes(), direct)
                 : new StackBenchIo(e, cow, bench.file(), ringSpin, spec.commandLine().getErr())) {
             return new BenchLoop(io, bench, 2004 + round, spin).run();
         } finally {

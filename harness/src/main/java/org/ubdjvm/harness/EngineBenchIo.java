@@ -13,10 +13,10 @@ final class EngineBenchIo implements BenchIo {
     private final HostFile file;
 
     /** Takes ownership of {@code engine}. Read workloads open the file read-only, so they cannot change it. */
-    EngineBenchIo(IoEngine engine, Path path, boolean write) throws IOException {
+    EngineBenchIo(IoEngine engine, Path path, boolean write, boolean direct) throws IOException {
         this.engine = engine;
         try {
-            this.file = HostFile.open(path, write ? OpenMode.READ_WRITE : OpenMode.READ_ONLY);
+            this.file = HostFile.open(path, (write ? OpenMode.READ_WRITE : OpenMode.READ_ONLY).withDirect(direct));
         } catch (IOException e) {
             engine.close();
             throw e;

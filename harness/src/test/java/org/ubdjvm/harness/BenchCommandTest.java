@@ -114,7 +114,7 @@ class BenchCommandTest {
     @Test
     void badOptionsExit2WithOneLine() {
         for (String[] extra : new String[][] {
-                {"--direct"},
+                {"--direct", "--target=stack"},
                 {"--rw=trim"},
                 {"--bs=1000"},
                 {"--iodepth=0"},
@@ -129,8 +129,15 @@ class BenchCommandTest {
             assertEquals(2, r.exit(), r::toString);
             assertEquals(1, r.err().strip().lines().count(), r::toString);
         }
-        assertTrue(bench("--direct").err().contains("O_DIRECT is not supported by host-io yet"));
+        assertTrue(bench("--direct", "--target=stack").err().contains("--direct: only with --target=engine"));
         assertFalse(Files.exists(dir.resolve("data.img")), "nothing is written before the options are checked");
+    }
+
+    @Test
+    void directIoOnTheEngineAgainstFioWithDirect() throws Exception {
+        RealTools.require("fio", "fio");
+        JsonNode j = json(bench("--engine=io_uring", "--direct", "--runtime=200ms", "--compare=fio", "--output=json"));
+        assertTrue(j.get("median-ratios").get("fio").get("iops").asDouble() > 0, j::toString);
     }
 
     @Test
