@@ -93,6 +93,43 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
     Output output;
 
+    /** Requests per producer thread in one ring measurement: long enough for the JIT, short enough to repeat. */
+    private static final long RING_REQUESTS = 8_000_000;
+
+    @Option(names = "--producers", defaultValue = "1", paramLabel = "N",
+            description = "ring target: submitter threads (default: ${DEFAULT-VALUE}; 1 uses the single-submitter ring)")
+    int producers;
+
+    /**
+     * The ring alone, no-op requests, against an ArrayBlockingQueue hand-off with the same producers, alternately in
+     * the same run; the figure to quote is the median ratio.
+     */
+    private Integer ringBench() {
+        if (producers < 1) {
+            throw usage("--producers must be at least 1, not " + producers);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<Double> ratios = new ArrayList<>();
+        out.printf("bench: request ring, no-op requests, %d producer(s), batches of %d, vs ArrayBlockingQueue%n",
+                producers, RingBenchmark.BATCH);
+        out.printf("%-7s %12s %12s %8s%n", "repeat", "ring M/s", "ABQ M/s", "ratio");
+        try {
+            for (int r = 1; r <= repeat; r++) {
+                RingBenchmark.Result ring = RingBenchmark.ring(producers, RING_REQUESTS / producers);
+                RingBenchmark.Result abq = RingBenchmark.arrayBlockingQueue(producers, RING_REQUESTS / producers);
+                double ratio = ring.millionsPerSecond() / abq.millionsPerSecond();
+                ratios.add(ratio);
+                out.printf("%-7d %12.1f %12.1f %8.2f%n", r, ring.millionsPerSecond(), abq.millionsPerSecond(), ratio);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return UbdMain.BAD_INPUT;
+        }
+        java.util.Collections.sort(ratios);
+        out.printf("median ring/ABQ over %d: %.2f%n", repeat, ratios.get(ratios.size() / 2));
+        return UbdMain.OK;
+    }
+
     @Override
     public Integer call() throws IOException {
         if (direct && target != BenchTarget.engine) {
@@ -103,6 +140,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (repeat < 1) {
             throw usage("--repeat must be at least 1, not " + repeat);
+        }
+        if (target == BenchTarget.ring) {
+            return ringBench();
         }
         BenchSpec bench = benchSpec();
         FioPeer fio = null;

@@ -1,4 +1,7 @@
 package org.ubdjvm.harness;
 
-/** What {@code ubd bench} drives: one host-io engine on a file, or the whole stack (ring, driver, COW, engine). */
-enum BenchTarget { engine, stack }
+/**
+ * What {@code ubd bench} drives: one host-io engine on a file, the whole stack (ring, driver, COW, engine), or the
+ * request ring alone with no-op requests against an ArrayBlockingQueue hand-off.
+ */
+enum BenchTarget { engine, stack, ring }

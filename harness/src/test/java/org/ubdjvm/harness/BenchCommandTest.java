@@ -141,6 +141,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void theRingAloneIsMeasuredAgainstAnArrayBlockingQueueInTheSameRun() {
+        Ubd.Result r = Ubd.run("bench", "--target=ring", "--repeat=1");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("median ring/ABQ over 1: "), r::toString);
+        assertEquals(2, Ubd.run("bench", "--target=ring", "--producers=0").exit());
+    }
+
+    @Test
     void aMissingPeerProgramSaysWhichPackageToInstall() {
         IOException e = assertThrows(IOException.class, () -> PeerProgram.find("no-such-fio-xyz", "fio"));
         assertEquals("no-such-fio-xyz not found (install Debian package fio)", e.getMessage());
