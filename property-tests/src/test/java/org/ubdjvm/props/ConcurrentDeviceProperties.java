@@ -65,9 +65,9 @@ class ConcurrentDeviceProperties {
         return Arbitraries.of("sync", "mmap", "io_uring", "aio");
     }
 
-    // No shrinking: a concurrent failure need not reproduce on a shrink step, so shrinking could run for minutes;
-    // the failing sample's scripts and timings are in the message.
-    @Property(tries = 1000, shrinking = net.jqwik.api.ShrinkingMode.OFF)
+    // Tries come from the module's setting (1000 in CI, 10 000 with -Dproperties=long). Shrinking is bounded: a
+    // concurrent failure need not reproduce on every shrink step; the message always has the scripts and timings.
+    @Property(shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
     void readsReturnOnlyValuesTheModelAllows(@ForAll("scripts") List<List<Op>> scripts, @ForAll boolean cow,
                                               @ForAll("engines") String engine) throws Exception {
         Path dir = Files.createTempDirectory("concurrent");
