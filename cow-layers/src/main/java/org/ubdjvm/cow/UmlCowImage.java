@@ -83,12 +83,29 @@ final class UmlCowImage implements BlockImage {
                     join.done(n, e);
                 });
             } else {
-                backing.read(s * ss, part, join);
+                readBacking(s * ss, part, from, to, dst, join);
             }
             s = runEnd;
         }
         engine.submit();
         join.arm();
+    }
+
+    /**
+     * A run from the layer below. Past the end of the backing it reads zeros (spec 4.5): with a sector size larger
+     * than the backing's, the last sector of this layer can reach past the backing's last one.
+     */
+    private void readBacking(long offset, ByteBuffer part, int from, int to, ByteBuffer dst, Join join) {
+        long available = backing.capacity() - offset;
+        if (available >= to - from) {
+            backing.read(offset, part, join);
+        } else if (available <= 0) {
+            Zeros.fill(dst, from, to);
+            join.done(to - from, null);
+        } else {
+            Zeros.fill(dst, from + (int) available, to);
+            backing.read(offset, part.limit(from + (int) available), join);
+        }
     }
 
     @Override

@@ -34,7 +34,12 @@ class HeaderFuzzTest {
     @TempDir
     Path dir;
 
-    private record Base(Path file, byte[] bytes, UmlCowHeader header) {
+    /**
+     * A file to mutate. {@code backing} null: opened read-write, backing from the header (our own files). Else the
+     * shared vectors made by uml_mkcow, the kernel and the legacy crafts: their header names /mnt/ubd-vectors/...,
+     * so they are opened read-only with the backing given (a read-write open would switch the name).
+     */
+    private record Base(Path file, byte[] bytes, UmlCowHeader header, Path backing) {
     }
 
     @Test
@@ -49,7 +54,9 @@ class HeaderFuzzTest {
             byte[] mutated = mutate(base, random);
             Files.write(work, mutated);
             String what = "case " + i + " (seed " + SEED + ", base " + base.file().getFileName() + ")";
-            try (BlockImage image = FormatTable.standard().open(OpenSpec.of(work, new SyncEngine()).withFormat(UmlCowFormat.NAME))) {
+            OpenSpec open = OpenSpec.of(work, new SyncEngine()).withFormat(UmlCowFormat.NAME)
+                    .withBacking(base.backing()).withReadOnly(base.backing() != null);
+            try (BlockImage image = FormatTable.standard().open(open)) {
                 readSome(image);
                 BlockIo.flush(image);
                 opened++;
@@ -86,7 +93,15 @@ class HeaderFuzzTest {
                 System.arraycopy(Disks.sector("cow %06d ", s), 0, bytes, (int) (h.dataOffset() + s * 512L), 512);
             }
             Files.write(f, bytes);
-            out.add(new Base(f, bytes, h));
+            out.add(new Base(f, bytes, h, null));
+        }
+        Path vectors = org.ubdjvm.cow.testing.SharedVectors.copyTo(Files.createDirectory(dir.resolve("vectors")));
+        for (String name : List.of("v1-handmade.cow", "v2-handmade.cow", "v3-mkcow-written.cow",
+                "v3-broken64-handmade.cow", "kernel-created-written.cow", "v3-mkcow-odd.cow")) {
+            Path f = vectors.resolve(name);
+            byte[] bytes = Files.readAllBytes(f);
+            UmlCowHeader h = UmlCowHeader.decode(new ProbeBytes(f, bytes.length, Arrays.copyOf(bytes, 4608)));
+            out.add(new Base(f, bytes, h, vectors.resolve(Path.of(h.backingFile()).getFileName())));
         }
         return out;
     }
