@@ -52,9 +52,7 @@ public final class UmlCowFormat implements ImageFormat {
                         + ImageException.quote(header.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
                 header = switchBacking(cow, header, backingPath, spec);
             }
-            long writable = header.layout().floorBitmap() ? header.bitmapLength() * 8 : header.sectors();
-            return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, Math.min(writable, header.sectors()),
-                    spec.syncWrites());
+            return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, spec.syncWrites());
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(cow, e);
             if (backing != null) {

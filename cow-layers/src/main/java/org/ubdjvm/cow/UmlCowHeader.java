@@ -37,6 +37,14 @@ record UmlCowHeader(UmlCowLayout layout, long mtime, long size, int sectorSize, 
         return (size + sectorSize - 1) / sectorSize;
     }
 
+    /**
+     * Sectors whose bits the version's own bitmap formula covers: all of them for V3; for V1/V2 the rounding bug
+     * drops the last ones of a size that is not a multiple of 8 sectors, and those cannot be recorded.
+     */
+    long recordableSectors() {
+        return layout.floorBitmap() ? Math.min(bitmapLength() * 8, sectors()) : sectors();
+    }
+
     /** Whether bytes 0..7 start a UML COW header (magic in either byte order), without checking anything else. */
     static boolean hasMagic(byte[] head) {
         return head.length >= 4 && (intAt(head, 0, ByteOrder.LITTLE_ENDIAN) == UmlCowLayout.MAGIC

@@ -28,13 +28,13 @@ final class UmlCowImage implements BlockImage {
     private final long dataOffset;
 
     UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
-                long writableSectors, boolean syncWrites) {
+                boolean syncWrites) {
         this.cow = cow;
         this.backing = backing;
         this.engine = engine;
         this.header = header;
         this.bitmap = bitmap;
-        this.writableSectors = writableSectors;
+        this.writableSectors = header.recordableSectors();
         this.syncWrites = syncWrites;
         this.ss = header.sectorSize();
         this.dataOffset = header.dataOffset();

@@ -83,7 +83,7 @@ public final class RequestRing implements AutoCloseable {
         submitting.incrementAndGet();
         if (closed) {
             submitting.decrementAndGet();
-            done.completed(0, new IOException(config.name() + ": device is closed"));
+            done.completed(0, closedError());
             return -1;
         }
         if (config.backPressure() == BackPressure.BLOCK) {
@@ -110,7 +110,7 @@ public final class RequestRing implements AutoCloseable {
         try {
             if (closed) {
                 for (int i = 0; i < count; i++) {
-                    source.completionOf(i).completed(0, new IOException(config.name() + ": device is closed"));
+                    source.completionOf(i).completed(0, closedError());
                 }
                 return;
             }
@@ -123,6 +123,10 @@ public final class RequestRing implements AutoCloseable {
         } finally {
             submitting.decrementAndGet();
         }
+    }
+
+    private IOException closedError() {
+        return new IOException(config.name() + ": device is closed");
     }
 
     /** Fills the requests of a batch; lets callers keep their own preallocated descriptions. */
