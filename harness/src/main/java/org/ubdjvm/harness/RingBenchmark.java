@@ -1,5 +1,6 @@
 package org.ubdjvm.harness;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -16,6 +17,7 @@ import org.ubdjvm.queue.RingConfig;
  */
 final class RingBenchmark {
     static final int BATCH = 64;
+    private static final RequestHandler NOOP = (op, offset, length, buffer, completion) -> completion.completed(0, null);
 
     record Result(String name, long requests, long nanos) {
         double millionsPerSecond() {
@@ -50,10 +52,9 @@ final class RingBenchmark {
     /** Ring: batched claim and publish, the path the guest uses for bursts. */
     static Result ring(int producers, long perProducer) throws InterruptedException {
         Completions done = new Completions(producers * perProducer);
-        RequestHandler noop = (op, offset, length, buffer, completion) -> completion.completed(0, null);
         // One submitter thread: the single-producer claim path (no per-slot availability flags to scan).
         try (RequestRing ring = new RequestRing(RingConfig.of("bench").withSize(4096).withMaxInFlight(4096)
-                .withSpinWait(true).withSingleSubmitter(producers == 1), noop)) {
+                .withSpinWait(true).withSingleSubmitter(producers == 1), NOOP)) {
             RequestRing.BatchSource source = new RequestRing.BatchSource() {
                 @Override
                 public void fill(int index, RequestRing.Request request) {
@@ -73,14 +74,22 @@ final class RingBenchmark {
         }
     }
 
-    /** The same hand-off through an ArrayBlockingQueue: put per request, one consumer taking them. */
+    /** What the queue carries: the same fields a ring slot holds, in a new object per request as queues need. */
+    private record QueuedRequest(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
+    }
+
+    /**
+     * The same hand-off through an ArrayBlockingQueue: the usual Java shape, a new request object put per request,
+     * one consumer taking them and starting each with the same no-op handler.
+     */
     static Result arrayBlockingQueue(int producers, long perProducer) throws InterruptedException {
         Completions done = new Completions(producers * perProducer);
-        ArrayBlockingQueue<RequestCompletion> queue = new ArrayBlockingQueue<>(4096);
+        ArrayBlockingQueue<QueuedRequest> queue = new ArrayBlockingQueue<>(4096);
         Thread consumer = new Thread(() -> {
             try {
                 while (true) {
-                    queue.take().completed(0, null);
+                    QueuedRequest r = queue.take();
+                    NOOP.start(r.op(), r.offset(), 0, r.buffer(), r.done());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -91,7 +100,7 @@ final class RingBenchmark {
         try {
             return timed("ArrayBlockingQueue", producers, perProducer, () -> {
                 for (long i = 0; i < perProducer; i++) {
-                    queue.put(done);
+                    queue.put(new QueuedRequest(RequestOp.READ, i, null, done));
                 }
             }, done.all);
         } finally {

@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Closing refuses new requests, lets every published one be started, and waits until all have completed.
  */
 public final class RequestRing implements AutoCloseable {
+    private static final int CAPACITY_SPINS = 64;
+    private static final int CAPACITY_YIELDS = 1024;
+
     private final RingConfig config;
     private final Disruptor<RequestSlot> disruptor;
     private final RingBuffer<RequestSlot> ring;
@@ -87,6 +90,7 @@ public final class RequestRing implements AutoCloseable {
             return -1;
         }
         if (config.backPressure() == BackPressure.BLOCK) {
+            awaitCapacity(1);
             return ring.next();
         }
         try {
@@ -114,6 +118,7 @@ public final class RequestRing implements AutoCloseable {
                 }
                 return;
             }
+            awaitCapacity(count);
             long hi = ring.next(count);
             long lo = hi - count + 1;
             for (long s = lo; s <= hi; s++) {
@@ -122,6 +127,22 @@ public final class RequestRing implements AutoCloseable {
             ring.publish(lo, hi);
         } finally {
             submitting.decrementAndGet();
+        }
+    }
+
+    /**
+     * Waits briefly, spinning then yielding, for {@code n} free slots. Disruptor's own wait in {@code next()} is a
+     * {@code parkNanos(1)}, which Linux rounds up to tens of microseconds: a submitter that keeps the ring full
+     * would sleep through most of the time the worker needs to drain it. A ring that stays full (a slow host) falls
+     * through to {@code next()}'s parking, so a blocked submitter does not burn a core.
+     */
+    private void awaitCapacity(int n) {
+        for (int spins = 0; spins < CAPACITY_SPINS + CAPACITY_YIELDS && !ring.hasAvailableCapacity(n); spins++) {
+            if (spins < CAPACITY_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
     }
 
