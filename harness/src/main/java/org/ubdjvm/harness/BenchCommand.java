@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 final class BenchCommand implements Callable<Integer> {
     enum Output { human, json }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(us|ms|s|m)?");
 
     @Spec
     CommandSpec spec;
@@ -86,9 +86,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ring-spin", description = "stack: the ring's worker spins for requests instead of sleeping (RingConfig spinWait)")
     boolean ringSpin;
 
-    @Option(names = "--spin", defaultValue = "" + BenchLoop.DEFAULT_SPINS, paramLabel = "N",
-            description = "polls of the completion count before the submitter parks (default: ${DEFAULT-VALUE})")
-    int spin;
+    @Option(names = "--spin", defaultValue = BenchLoop.DEFAULT_SPIN, paramLabel = "TIME",
+            description = "how long the submitter polls for a completion before it sleeps, e.g. 0, 20us, 1ms (default: ${DEFAULT-VALUE})")
+    String spin;
 
     @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
     Output output;
@@ -138,9 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         if (direct && target != BenchTarget.engine) {
             throw usage("--direct: only with --target=engine (the image layers do not open files with O_DIRECT yet)");
         }
-        if (spin < 0) {
-            throw usage("--spin must be at least 0, not " + spin);
-        }
+        duration("--spin", spin); // a bad value is refused before any file is made
         if (repeat < 1) {
             throw usage("--repeat must be at least 1, not " + repeat);
         }
@@ -234,7 +232,7 @@ final class BenchCommand implements Callable<Integer> {
         Path cow = work == null ? null : work.resolve("ubd-" + round + ".cow");
         try (BenchIo io = target == BenchTarget.engine ? new EngineBenchIo(e, bench.file(), bench.rw().writes(), direct)
                 : new StackBenchIo(e, cow, bench.file(), ringSpin, spec.commandLine().getErr())) {
-            return new BenchLoop(io, bench, 2004 + round, spin).run();
+            return new BenchLoop(io, bench, 2004 + round, duration("--spin", spin).toNanos()).run();
         } finally {
             if (cow != null) {
                 Files.deleteIfExists(cow);
@@ -250,11 +248,12 @@ final class BenchCommand implements Callable<Integer> {
     private Duration duration(String option, String text) {
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) {
-            throw usage(option + ": expected e.g. 300ms, 10s or 1m, not '" + text + "'");
+            throw usage(option + ": expected e.g. 50us, 300ms, 10s or 1m, not '" + text + "'");
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
         return switch (unit) {
+            case "us" -> Duration.ofNanos(n * 1000);
             case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);
             default -> Duration.ofSeconds(n);

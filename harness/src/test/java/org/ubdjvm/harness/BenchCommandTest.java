@@ -120,7 +120,7 @@ class BenchCommandTest {
                 {"--iodepth=0"},
                 {"--runtime=soon"},
                 {"--repeat=0"},
-                {"--spin=-1"},
+                {"--spin=-1us"},
                 {"--engine=warp"},
                 {"--compare=bonnie"},
                 {"--compare=qemu-img"},

@@ -8,15 +8,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The asynchronous engine over a kernel queue: io_uring ({@link #ioUring}) or Linux AIO ({@link #aio}).
  * {@code read}/{@code write}/{@code datasync} only fill a queue entry; {@link #submit} hands the batch to the kernel
- * in one syscall; one reaper thread per engine blocks in the kernel for completions and runs the callbacks. No
- * thread waits per request and, after warm-up, nothing is allocated per request: each request borrows one of a
- * fixed table of {@link RequestSlot}s whose index is the kernel's user data.
+ * in one syscall. No thread waits per request and, after warm-up, nothing is allocated per request: each request
+ * borrows one of a fixed table of {@link RequestSlot}s whose index is the kernel's user data.
+ *
+ * <p>Who runs completions. With io_uring the kernel answers most requests during the submit itself (a read served
+ * from the page cache), so the thread that submitted takes those answers right away and runs their callbacks, as
+ * fio does on its one thread: no hand-off, no wake-up. Answers still owed after that (disk reads, O_DIRECT, writes
+ * the kernel punts to its workers) are the reaper thread's: it sleeps until a submitter leaves some owed, then
+ * blocks in the kernel for them. One answer-taker at a time (the reap lock), so callbacks never run concurrently.
+ * Linux AIO cannot be polled cheaply; its reaper blocks in {@code io_getevents} and runs every callback.
  *
  * <p>Back-pressure: at most {@code depth} requests are in flight. A caller that finds every slot busy first submits
  * what is queued (else no slot could ever come back) and then waits. A completion callback that issues a request
@@ -42,6 +50,13 @@ public final class AsyncEngine implements IoEngine {
 
     /** Guards the free list, the parked requests, the flags below and every call into the queue but reap(). */
     private final ReentrantLock lock = new ReentrantLock();
+    /** One thread at a time takes kernel answers and runs their callbacks: guards the reaper scratch below. */
+    private final ReentrantLock reapLock = new ReentrantLock();
+    /** Requests pushed to the kernel queue and not yet answered. */
+    private final AtomicInteger owed = new AtomicInteger();
+    /** A submitter left answers owed, or close wants the reaper to look: it should wait in the kernel. */
+    private volatile boolean reaperWanted;
+    private final boolean pollable;
     /** The thread inside a plug()/unplug() batch, if any; only its submit() calls are held. */
     private volatile Thread plugged;
     private final Condition slotFreed = lock.newCondition();
@@ -50,9 +65,10 @@ public final class AsyncEngine implements IoEngine {
     private int freeCount;
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
     private boolean closing;
-    private boolean queueClosed;
+    /** Written under both locks (so either one suffices to read it), once the reaper released the queue. */
+    private volatile boolean queueClosed;
 
-    // Reaper-only scratch, sized for the worst case once so reaping allocates nothing.
+    // Answer-taker scratch (reap lock held), sized for the worst case once so reaping allocates nothing.
     private final int[] finished;
     private int finishedCount;
     private final int[] again;
@@ -68,6 +84,7 @@ public final class AsyncEngine implements IoEngine {
 
     private AsyncEngine(KernelQueue queue, int depth, Duration closeTimeout) {
         this.queue = queue;
+        this.pollable = queue.pollable();
         this.closeTimeoutNanos = closeTimeout.toNanos();
         this.slots = new RequestSlot[depth];
         this.free = new int[depth];
@@ -191,24 +208,36 @@ public final class AsyncEngine implements IoEngine {
             return;
         }
         slot.start(op, file, fd, buffer, position, done); // may copy a heap buffer: outside the lock
+        boolean lateInClose;
         lock.lock();
         try {
-            queue.push(slot);
-            if (closing) {
+            push(slot);
+            lateInClose = closing;
+            if (lateInClose) {
                 queue.flush(); // close() already flushed and now waits for this one: the caller may never submit
             }
         } finally {
             lock.unlock();
         }
+        if (lateInClose) {
+            wantReaper();
+        }
     }
 
-    /** A free slot; null when closing, or on the reaper thread when none is free. Lock held. */
+    /** Lock held. */
+    private void push(RequestSlot slot) {
+        queue.push(slot);
+        owed.incrementAndGet();
+    }
+
+    /** A free slot; null when closing, or on a thread running callbacks when none is free. Lock held. */
     private RequestSlot acquire() {
         while (freeCount == 0 && !closing) {
-            if (Thread.currentThread() == reaper) {
-                return null;
+            if (Thread.currentThread() == reaper || reapLock.isHeldByCurrentThread()) {
+                return null; // only an answer-taker frees slots: it must not wait for itself
             }
             queue.flush(); // what this caller queued must go out, or no slot will ever come back
+            wantReaper();
             slotFreed.awaitUninterruptibly();
         }
         return closing ? null : slots[free[--freeCount]];
@@ -226,6 +255,42 @@ public final class AsyncEngine implements IoEngine {
             }
         } finally {
             lock.unlock();
+        }
+        takeAnswersInline();
+    }
+
+    /**
+     * On the thread that just submitted: takes the answers the kernel already gave, and runs their callbacks here.
+     * Skipped inside a callback (the outer loop polls again) and while another thread takes answers; whatever is
+     * still owed afterwards is the reaper's.
+     */
+    private void takeAnswersInline() {
+        if (!pollable || reapLock.isHeldByCurrentThread()) {
+            return;
+        }
+        if (reapLock.tryLock()) {
+            try {
+                takeAnswers();
+            } finally {
+                reapLock.unlock();
+            }
+        }
+        if (owed.get() > 0) {
+            wantReaper();
+        }
+    }
+
+    /** Reap lock held: polls until the kernel has nothing more, completing as it goes (callbacks may submit more). */
+    private void takeAnswers() {
+        while (!queueClosed && queue.poll(onAnswer) > 0) {
+            completeReaped();
+        }
+    }
+
+    private void wantReaper() {
+        if (!reaperWanted) {
+            reaperWanted = true;
+            LockSupport.unpark(reaper);
         }
     }
 
@@ -261,14 +326,25 @@ public final class AsyncEngine implements IoEngine {
         try {
             do {
                 try {
-                    queue.reap(onAnswer);
+                    if (pollable) {
+                        serveOwed();
+                    } else {
+                        reapLock.lock();
+                        try {
+                            queue.reap(onAnswer);
+                            completeReaped();
+                        } finally {
+                            reapLock.unlock();
+                        }
+                    }
                 } catch (IOException | RuntimeException e) {
                     report(e);
                     pause(); // the ring is broken; keep answering close rather than spin or die
                 }
-                completeReaped();
             } while (!idleAfterClose());
         } finally {
+            // Both locks: no submitter may flush into, nor an inline answer-taker poll, the unmapped queue.
+            reapLock.lock();
             lock.lock();
             try {
                 queueClosed = true;
@@ -276,11 +352,33 @@ public final class AsyncEngine implements IoEngine {
                 drained.signalAll();
             } finally {
                 lock.unlock();
+                reapLock.unlock();
             }
         }
     }
 
-    /** Called by the queue inside reap(), for each kernel answer. Reaper thread, no lock, no allocation. */
+    /**
+     * Sleeps until wanted, then waits in the kernel, outside the reap lock so submitters can still take their own
+     * answers, for as long as anything is owed. A submitter sets the flag after the owed count rose; the reaper
+     * clears it before reading the count: one of them sees the other, so no owed answer is left waiting.
+     */
+    private void serveOwed() throws IOException {
+        while (!reaperWanted) {
+            LockSupport.park(this);
+        }
+        reaperWanted = false;
+        while (owed.get() > 0) {
+            queue.await();
+            reapLock.lock();
+            try {
+                takeAnswers();
+            } finally {
+                reapLock.unlock();
+            }
+        }
+    }
+
+    /** Called by the queue inside reap()/poll(), for each kernel answer. Reap lock held, no allocation. */
     private void onAnswer(int index, long result) {
         RequestSlot slot = slots[index];
         if (slot.apply(result) || slot.claimed()) {
@@ -306,7 +404,7 @@ public final class AsyncEngine implements IoEngine {
         lock.lock();
         try {
             for (int i = 0; i < againCount; i++) {
-                queue.push(slots[again[i]]);
+                push(slots[again[i]]);
             }
             for (int i = 0; i < finishedCount; i++) {
                 free[freeCount++] = finished[i];
@@ -324,6 +422,7 @@ public final class AsyncEngine implements IoEngine {
         } finally {
             lock.unlock();
         }
+        owed.addAndGet(-(finishedCount + againCount)); // every answer paid one push; 'again' ones were pushed anew
         finishedCount = 0;
         againCount = 0;
         // Callbacks run after their slots are free, outside the lock: a callback may issue requests at once.
@@ -343,7 +442,7 @@ public final class AsyncEngine implements IoEngine {
             Parked p = parked.poll();
             RequestSlot slot = slots[free[--freeCount]];
             slot.start(p.op(), p.file(), p.fd(), p.buffer(), p.position(), p.done());
-            queue.push(slot);
+            push(slot);
             any = true;
         }
         return any;
@@ -397,9 +496,10 @@ public final class AsyncEngine implements IoEngine {
                     queue.flush();
                 }
                 slotFreed.signalAll(); // callers waiting for a slot give up
+                wantReaper(); // to take what the flush left owed, and to see the engine closing
             }
-            if (Thread.currentThread() == reaper) {
-                return; // closed from a callback: the reaper stops by itself once idle
+            if (Thread.currentThread() == reaper || reapLock.isHeldByCurrentThread()) {
+                return; // closed from a callback: waiting here would hold up the answers; the reaper stops once idle
             }
             awaitIdle(closeTimeoutNanos);
             if (!idle()) {

@@ -77,7 +77,7 @@ final class IoUring implements KernelQueue {
 
     /** Our copy of the SQ tail: written under the engine lock only, published to the kernel with a release store. */
     private int sqTailLocal;
-    /** Our copy of the CQ head: the reaper is the only consumer of completions. */
+    /** Our copy of the CQ head: written only under the engine's reap lock, by whichever thread takes answers. */
     private int cqHeadLocal;
     private long submitCalls;
 
@@ -266,31 +266,51 @@ final class IoUring implements KernelQueue {
     }
 
     @Override
+    public boolean pollable() {
+        return true;
+    }
+
+    @Override
+    public int poll(Answers answers) {
+        // Acquire pairs with the kernel's release store of the CQ tail after it wrote the CQEs: their contents are
+        // visible before we read them.
+        int tail = (int) INT.getAcquire(cq, cqTail);
+        if (tail == cqHeadLocal) {
+            return 0;
+        }
+        int n = tail - cqHeadLocal;
+        for (; cqHeadLocal != tail; cqHeadLocal++) {
+            int at = cqes + (cqHeadLocal & cqMask) * CQE_SIZE;
+            long userData = cq.getLong(at);
+            int result = cq.getInt(at + 8);
+            if (userData != WAKE) {
+                answers.answer((int) userData, result);
+            }
+        }
+        // Release: our reads of those CQEs complete before the kernel sees the head move and reuses them.
+        INT.setRelease(cq, cqHead, cqHeadLocal);
+        return n;
+    }
+
+    @Override
+    public void await() throws IOException {
+        // Compares the kernel's own head and tail: cqHeadLocal belongs to whoever holds the reap lock.
+        if ((int) INT.getAcquire(cq, cqTail) != (int) INT.getAcquire(cq, cqHead)) {
+            return;
+        }
+        long r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
+        if (r < 0) {
+            int errno = LinuxNatives.errno();
+            if (errno != EINTR && errno != EAGAIN && errno != EBUSY) {
+                throw LinuxNatives.failure("io_uring_enter(GETEVENTS)", errno);
+            }
+        }
+    }
+
+    @Override
     public void reap(Answers answers) throws IOException {
-        while (true) {
-            // Acquire pairs with the kernel's release store of the CQ tail after it wrote the CQEs: their contents
-            // are visible before we read them.
-            int tail = (int) INT.getAcquire(cq, cqTail);
-            if (tail != cqHeadLocal) {
-                for (; cqHeadLocal != tail; cqHeadLocal++) {
-                    int at = cqes + (cqHeadLocal & cqMask) * CQE_SIZE;
-                    long userData = cq.getLong(at);
-                    int result = cq.getInt(at + 8);
-                    if (userData != WAKE) {
-                        answers.answer((int) userData, result);
-                    }
-                }
-                // Release: our reads of those CQEs complete before the kernel sees the head move and reuses them.
-                INT.setRelease(cq, cqHead, cqHeadLocal);
-                return;
-            }
-            long r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
-            if (r < 0) {
-                int errno = LinuxNatives.errno();
-                if (errno != EINTR && errno != EAGAIN && errno != EBUSY) {
-                    throw LinuxNatives.failure("io_uring_enter(GETEVENTS)", errno);
-                }
-            }
+        while (poll(answers) == 0) {
+            await();
         }
     }
 

@@ -7,9 +7,10 @@ import java.io.IOException;
  * ({@link LinuxAio}). The engine owns slots, back-pressure, threads and close; a queue only turns slots into kernel
  * entries and kernel answers back into (slot, result) pairs.
  *
- * <p>Threads: {@link #push}, {@link #flush} and {@link #wake} run under the engine's lock; {@link #reap} runs on the
- * engine's reaper thread only, without the lock, concurrently with them; {@link #close} runs on the reaper thread
- * after its last {@link #reap}, under the lock.
+ * <p>Threads: {@link #push}, {@link #flush} and {@link #wake} run under the engine's lock; {@link #reap} and
+ * {@link #poll} run under the engine's reap lock (one answer-taker at a time), concurrently with them; {@link #await}
+ * runs on the reaper thread without either lock; {@link #close} runs on the reaper thread after its last
+ * {@link #reap}, under the lock.
  */
 interface KernelQueue {
     /** Receives one kernel answer: the slot's index and bytes transferred or -errno. */
@@ -32,7 +33,29 @@ interface KernelQueue {
     /** Blocks until the kernel answers at least one request, or {@link #wake} is called; passes each answer on. */
     void reap(Answers answers) throws IOException;
 
-    /** Makes a blocked {@link #reap} return soon, with or without answers. */
+    /**
+     * True when answers can be taken without blocking ({@link #poll}) and waited for without taking them
+     * ({@link #await}): then the thread that submitted takes the answers the kernel gave during the submit itself,
+     * and the reaper only waits for the rest. False: only {@link #reap} takes answers.
+     */
+    default boolean pollable() {
+        return false;
+    }
+
+    /**
+     * Passes on every answer already there, without blocking; returns how many entries it took, wake-ups included
+     * (so a wake-up alone also ends a wait). Only when {@link #pollable}.
+     */
+    default int poll(Answers answers) {
+        throw new UnsupportedOperationException(name() + " answers only through reap()");
+    }
+
+    /** Blocks until an answer is there, or {@link #wake} is called, without taking it. Only when {@link #pollable}. */
+    default void await() throws IOException {
+        throw new UnsupportedOperationException(name() + " answers only through reap()");
+    }
+
+    /** Makes a blocked {@link #reap} or {@link #await} return soon, with or without answers. */
     void wake();
 
     /** Syscalls made so far to hand entries to the kernel: tests and benchmarks check batching with it. */

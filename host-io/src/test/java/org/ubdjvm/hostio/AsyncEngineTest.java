@@ -196,4 +196,75 @@ class AsyncEngineTest {
             assertEquals(p + ": file was replaced since it was opened; reopen it", e.getMessage());
         }
     }
+
+    @Test
+    void ioUringAnswersFromThePageCacheRunOnTheSubmittingThread() throws Exception {
+        Path p = Files.write(dir.resolve("cached"), EngineConformanceTest.pattern(64 * 4096, 6));
+        try (AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 64);
+             HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            Thread submitter = Thread.currentThread();
+            java.util.concurrent.atomic.AtomicInteger here = new java.util.concurrent.atomic.AtomicInteger();
+            List<Outcome> outcomes = new ArrayList<>();
+            for (int round = 0; round < 10; round++) {
+                for (int i = 0; i < 64; i++) {
+                    Outcome o = new Outcome();
+                    outcomes.add(o);
+                    engine.read(file, ByteBuffer.allocateDirect(4096), i * 4096L, (n, e) -> {
+                        if (Thread.currentThread() == submitter) {
+                            here.incrementAndGet();
+                        }
+                        o.done(n, e);
+                    });
+                }
+                engine.submit();
+            }
+            for (Outcome o : outcomes) {
+                assertEquals(4096, o.result());
+            }
+            // The kernel answers cached reads inside io_uring_enter; submit() takes them before it returns. A few
+            // may still go to the kernel's workers (a page being read ahead), and those are the reaper's.
+            assertTrue(here.get() > outcomes.size() / 2, here.get() + " of " + outcomes.size() + " ran on the submitter");
+        }
+    }
+
+    @Test
+    void anAnswerTheSubmitDidNotGetIsTheReapersAndNoSubmitIsNeededForIt() throws Exception {
+        Path fifo = dir.resolve("later");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        try (AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 4);
+             HostFile file = HostFile.open(fifo, OpenMode.READ_WRITE)) {
+            Outcome later = new Outcome();
+            Thread[] ranOn = new Thread[1];
+            engine.read(file, ByteBuffer.allocateDirect(16), 0, (n, e) -> {
+                ranOn[0] = Thread.currentThread();
+                later.done(n, e);
+            });
+            engine.submit(); // the pipe is empty: the kernel keeps the read, the submitter returns without it
+            Thread.sleep(50);
+            Files.write(fifo, new byte[16]); // no further submit from anyone: only the reaper can see the answer
+            assertEquals(16, later.result());
+            assertTrue(ranOn[0].getName().endsWith("-reaper"), "ran on " + ranOn[0].getName());
+        }
+    }
+
+    @Test
+    void closingFromACallbackTheSubmitterRunsDoesNotWaitForThatCallback() throws Exception {
+        Path p = Files.write(dir.resolve("close-inline"), EngineConformanceTest.pattern(4096, 7));
+        AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 4);
+        try (HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            Outcome read = new Outcome();
+            long[] closeNanos = new long[1];
+            engine.read(file, ByteBuffer.allocateDirect(4096), 0, (n, e) -> {
+                long start = System.nanoTime();
+                engine.close(); // it would wait for this very callback to finish: it must return at once
+                closeNanos[0] = System.nanoTime() - start;
+                read.done(n, e);
+            });
+            engine.submit();
+            assertEquals(4096, read.result());
+            assertTrue(closeNanos[0] < TimeUnit.SECONDS.toNanos(2), "close from a callback took " + closeNanos[0] + " ns");
+        } finally {
+            engine.close();
+        }
+    }
 }
