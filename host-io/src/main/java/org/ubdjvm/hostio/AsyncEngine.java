@@ -340,6 +340,7 @@ public final class AsyncEngine implements IoEngine {
                 } catch (IOException | RuntimeException e) {
                     report(e);
                     pause(); // the ring is broken; keep answering close rather than spin or die
+                    reaperWanted = true; // and look again: what was owed when it broke still is
                 }
             } while (!idleAfterClose());
         } finally {
