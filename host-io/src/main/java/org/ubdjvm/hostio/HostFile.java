@@ -243,6 +243,11 @@ public final class HostFile implements Closeable {
                     break;
                 }
                 total += n;
+                if (mode.direct() && n % directAlignment() != 0) {
+                    // Only the end of file leaves an O_DIRECT read short of a whole block; asking again from that
+                    // unaligned offset would be refused, where the answer (end of file) is already known.
+                    break;
+                }
             }
             return total;
         } catch (IOException e) {

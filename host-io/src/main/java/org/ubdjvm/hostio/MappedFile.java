@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,8 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * was shorter is mapped again, longer, when a request needs bytes it lacks.
  *
  * <p>What is not mapped goes through pread/pwrite, which share the page cache with the mappings: non-regular files,
- * windows the kernel refuses to map, and writes that extend the file (pwrite grows it; the windows follow on next
- * touch).
+ * windows the kernel refuses to map or that lie beyond {@link WindowTable}'s reach, and writes that extend the file
+ * (pwrite grows it; the windows follow on next touch).
+ *
+ * <p>A request whose window is mapped allocates nothing and takes no lock: a lookup in the {@link WindowTable}, a
+ * memory copy, and for a write a dirty mark. Mapping a window is the only locked step.
  *
  * <p>Shrinking: a truncation through {@link HostFile#truncate} drops every window before the next request. A file
  * shrunk by another process while mapped makes the next touch of a lost page raise SIGBUS, which the JVM reports as
@@ -28,24 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * window would crash the JVM.
  */
 final class MappedFile {
-    /** A mapped window; {@code dirty} when written since the last datasync, so that only those are msync'ed. */
-    private static final class Window {
-        final MappedByteBuffer map;
-        final int length;
-        volatile boolean dirty;
-
-        Window(MappedByteBuffer map, boolean dirty) {
-            this.map = map;
-            this.length = map.capacity();
-            this.dirty = dirty;
-        }
-    }
-
     private final HostFile file;
     private final int unit;
+    /** log2(unit) when unit is a power of two (the default 1 MiB is): a shift instead of a 64-bit division. */
+    private final int unitShift;
     private final boolean mappable;
-    private final FileChannel.MapMode mode;
-    private final ConcurrentHashMap<Long, Window> windows = new ConcurrentHashMap<>();
+    private final WindowTable windows;
     /** The file size as last seen; -1 until first asked. Refreshed only when a request reaches past it. */
     private final AtomicLong knownSize = new AtomicLong(-1);
     /** {@link HostFile#truncations()} when the windows were last known to be inside the file. */
@@ -54,8 +43,9 @@ final class MappedFile {
     MappedFile(HostFile file, int unit) {
         this.file = file;
         this.unit = unit;
+        this.unitShift = Integer.bitCount(unit) == 1 ? Integer.numberOfTrailingZeros(unit) : -1;
         this.mappable = Files.isRegularFile(file.path());
-        this.mode = file.readOnly() ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE;
+        this.windows = new WindowTable(file, unit);
     }
 
     /** Reads into {@code dst} from its position up to its limit or end of file; returns bytes read. */
@@ -85,7 +75,8 @@ final class MappedFile {
             return; // writes nothing, so must not move the size a later mapping would extend the file to
         }
         long end = position + length;
-        if (!mappable || sizeCovering(end) < end) {
+        // An end past Long.MAX_VALUE wraps negative: pwrite lets the host refuse it (EINVAL) like every other engine.
+        if (!mappable || end < 0 || sizeCovering(end) < end) {
             file.write(src, position);
             knownSize.accumulateAndGet(end, Math::max);
             return;
@@ -103,16 +94,10 @@ final class MappedFile {
 
     /** msync of every window written since the last call, then fdatasync for what went through pwrite. */
     void datasync() throws HostIoException {
-        for (Window w : windows.values()) {
-            if (w.dirty) {
-                w.dirty = false; // before force(): a write racing with us marks it again and is synced next time
-                try {
-                    w.map.force();
-                } catch (UncheckedIOException e) {
-                    w.dirty = true;
-                    throw HostIoException.wrap(file.path(), "msync failed", e.getCause());
-                }
-            }
+        try {
+            windows.forceDirty();
+        } catch (UncheckedIOException e) {
+            throw HostIoException.wrap(file.path(), "msync failed", e.getCause());
         }
         file.datasync();
     }
@@ -145,52 +130,28 @@ final class MappedFile {
         int moved = 0;
         while (moved < length) {
             long offset = position + moved;
-            long index = offset / unit;
+            long index = unitShift >= 0 ? offset >>> unitShift : offset / unit;
             int inWindow = (int) (offset - index * unit);
             int n = Math.min(length - moved, unit - inWindow);
-            Window w = window(index, inWindow + n);
+            MappedByteBuffer w = windows.get(index, inWindow + n);
             if (w == null) {
-                ByteBuffer piece = buf.slice(at + moved, n);
+                w = windows.map(index, inWindow + n, knownSize.get());
+            }
+            if (w == null) {
+                ByteBuffer piece = buf.slice(at + moved, n); // the rare unmappable piece may allocate
                 if (toFile) {
                     file.write(piece, offset);
                 } else if (file.read(piece, offset) < n) {
                     return moved + piece.position();
                 }
             } else if (toFile) {
-                w.map.put(inWindow, buf, at + moved, n);
-                w.dirty = true;
+                w.put(inWindow, buf, at + moved, n);
+                windows.markDirty(index);
             } else {
-                buf.put(at + moved, w.map, inWindow, n);
+                buf.put(at + moved, w, inWindow, n);
             }
             moved += n;
         }
         return moved;
-    }
-
-    /** The window {@code index}, mapped at least {@code needed} bytes long; null if it cannot be mapped. */
-    private Window window(long index, int needed) {
-        Window w = windows.get(index);
-        if (w != null && w.length >= needed) {
-            return w;
-        }
-        long start = index * unit;
-        int length = (int) Math.min(unit, knownSize.get() - start);
-        if (length < needed) {
-            return null;
-        }
-        try {
-            return windows.compute(index, (k, old) -> old != null && old.length >= needed ? old : map(start, length, old));
-        } catch (UncheckedIOException e) {
-            return null; // e.g. ENOMEM for the address space: serve this piece with pread/pwrite
-        }
-    }
-
-    private Window map(long start, int length, Window old) {
-        try {
-            // A longer window replacing a dirty shorter one covers its bytes, so it inherits the duty to msync them.
-            return new Window(file.channel().map(mode, start, length), old != null && old.dirty);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

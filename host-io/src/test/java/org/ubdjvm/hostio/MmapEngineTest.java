@@ -51,4 +51,55 @@ class MmapEngineTest {
             assertArrayEquals(more, Arrays.copyOfRange(dst.array(), 1000, 6000));
         }
     }
+
+    @Test
+    void windowsOfAnySizeServeRequestsThatCrossThem() throws Exception {
+        // 10 000 bytes: not a power of two (no shift), not a page multiple (mappings start mid-page)
+        byte[] data = EngineConformanceTest.pattern(200_000, 3);
+        Path p = Files.write(dir.resolve("odd"), data);
+        byte[] update = EngineConformanceTest.pattern(65_536, 4);
+        try (MmapEngine engine = new MmapEngine(10_000); HostFile file = HostFile.open(p, OpenMode.READ_WRITE)) {
+            Outcome w = new Outcome();
+            engine.write(file, ByteBuffer.wrap(update), 12_345, w);
+            assertEquals(update.length, w.result());
+            System.arraycopy(update, 0, data, 12_345, update.length);
+            ByteBuffer all = ByteBuffer.allocateDirect(data.length);
+            Outcome r = new Outcome();
+            engine.read(file, all, 0, r);
+            assertEquals(data.length, r.result());
+            byte[] got = new byte[data.length];
+            all.get(0, got);
+            assertArrayEquals(data, got);
+            Outcome synced = new Outcome();
+            engine.datasync(file, synced);
+            assertEquals(0, synced.result());
+        }
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    void offsetsBeyondTheWindowTablesReachAreServedPositionally() throws Exception {
+        // 1-byte windows: the table reaches 2^30 of them, so bytes past 1 GiB are never mapped
+        long far = (1L << 30) + 100;
+        Path p = dir.resolve("far");
+        try (MmapEngine engine = new MmapEngine(1); HostFile file = HostFile.open(p, OpenMode.CREATE_NEW)) {
+            file.extendSparse(far + 4096);
+            byte[] near = {1, 2, 3};
+            byte[] beyond = {4, 5, 6};
+            Outcome w1 = new Outcome();
+            Outcome w2 = new Outcome();
+            engine.write(file, ByteBuffer.wrap(near), 10, w1);
+            engine.write(file, ByteBuffer.wrap(beyond), far, w2);
+            assertEquals(3, w1.result());
+            assertEquals(3, w2.result());
+            ByteBuffer back = ByteBuffer.allocate(3);
+            Outcome r = new Outcome();
+            engine.read(file, back, far, r);
+            assertEquals(3, r.result());
+            assertArrayEquals(beyond, back.array());
+            ByteBuffer positional = ByteBuffer.allocate(3);
+            file.read(positional, 10);
+            assertArrayEquals(near, positional.array());
+        }
+    }
 }
