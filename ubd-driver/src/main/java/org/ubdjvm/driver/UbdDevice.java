@@ -20,12 +20,14 @@ public final class UbdDevice implements AutoCloseable {
     private final DeviceSpec spec;
     private final BlockImage image;
     private final RequestRing ring;
+    private final DeviceEngine engine;
     private final Geometry geometry;
 
-    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring) {
+    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, DeviceEngine engine) {
         this.spec = spec;
         this.image = image;
         this.ring = ring;
+        this.engine = engine;
         this.geometry = spec.flags().geometry() != null ? spec.flags().geometry() : Geometry.umlDefault(image.capacity());
     }
 
@@ -34,6 +36,16 @@ public final class UbdDevice implements AutoCloseable {
      * that does not exist yet is created first ({@code Creating "cow" as COW file for "backing"}).
      */
     public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env) throws IOException {
+        DeviceEngine engine = DeviceEngine.choose(spec, env.engine());
+        try {
+            return open(spec, env, engine);
+        } catch (IOException | RuntimeException e) {
+            engine.closeIfOwned();
+            throw e;
+        }
+    }
+
+    private static UbdDevice open(DeviceSpec spec, DeviceEnvironment env, DeviceEngine engine) throws IOException {
         DeviceFlags f = spec.flags();
         if (spec.backing() != null && !Files.exists(spec.file())) {
             env.warnings().accept("Creating \"" + spec.file() + "\" as COW file for \"" + spec.backing() + "\"");
@@ -41,7 +53,7 @@ public final class UbdDevice implements AutoCloseable {
                     Math.max(f.createVersion(), 0), env.warnings()));
         }
         boolean raw = f.data() || f.createVersion() == 0;
-        OpenSpec open = OpenSpec.of(spec.file(), env.engine())
+        OpenSpec open = OpenSpec.of(spec.file(), engine.engine())
                 .withFormat(raw ? RawFormat.NAME : null)
                 .withBacking(spec.backing())
                 .withReadOnly(f.readOnly())
@@ -56,8 +68,8 @@ public final class UbdDevice implements AutoCloseable {
         }
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
         RequestRing ring = new RequestRing(env.ring().withName(spec.name()),
-                new ImageRequestHandler(spec.name(), image, env.engine(), mode, f.noTrim()));
-        return new UbdDevice(spec, image, ring);
+                new ImageRequestHandler(spec.name(), image, engine.engine(), mode, f.noTrim()));
+        return new UbdDevice(spec, image, ring, engine);
     }
 
     public DeviceSpec spec() {
@@ -84,6 +96,11 @@ public final class UbdDevice implements AutoCloseable {
         return geometry;
     }
 
+    /** The engine this device's files go through ({@code A0} sync, {@code A1} io_uring/aio, {@code M..d} mmap). */
+    public String engineName() {
+        return engine.engine().name();
+    }
+
     /** Queues a request; the completion runs on a host thread. Bad requests complete with an error, nothing written. */
     public void submit(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
         ring.submit(op, offset, buffer, done);
@@ -97,7 +114,11 @@ public final class UbdDevice implements AutoCloseable {
     /** Completes every queued request, then flushes and closes the image stack. */
     @Override
     public void close() throws IOException {
-        ring.close();
-        image.close();
+        try {
+            ring.close();
+            image.close();
+        } finally {
+            engine.closeIfOwned();
+        }
     }
 }

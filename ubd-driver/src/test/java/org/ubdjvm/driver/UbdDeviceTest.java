@@ -150,4 +150,39 @@ class UbdDeviceTest {
             assertTrue(e.getMessage().contains("more than the image's"), e.getMessage());
         }
     }
+
+    /** Writes a sector through the device, reads it back, and returns the engine the device used. */
+    private String roundTripThrough(String option, org.ubdjvm.hostio.IoEngine shared) throws Exception {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(shared))) {
+            UbdDevice d = table.add(option);
+            byte[] sector = Disks.sector("letters %06d ", 7);
+            assertEquals(null, call(d, RequestOp.WRITE, 7 * 512, ByteBuffer.wrap(sector)));
+            ByteBuffer back = ByteBuffer.allocate(512);
+            assertEquals(null, call(d, RequestOp.READ, 7 * 512, back));
+            assertArrayEquals(sector, back.array());
+            return d.engineName();
+        } finally {
+            shared.close();
+        }
+    }
+
+    @Test
+    void theAioAndMmapLettersChooseTheDevicesEngine() throws Exception {
+        Path img = Disks.patternedRaw(dir.resolve("letters.img"), 1 << 20);
+        assertEquals("sync", roundTripThrough("ubd0dA0=" + img, org.ubdjvm.hostio.IoEngines.create("io_uring")));
+        assertTrue(List.of("io_uring", "aio").contains(roundTripThrough("ubd0dA1=" + img, new SyncEngine())));
+        assertEquals("mmap", roundTripThrough("ubd0dM1.256=" + img, new SyncEngine()));
+        assertEquals("sync", roundTripThrough("ubd0dM1.0=" + img, new SyncEngine()), "the seed's default maps no data");
+        assertEquals("io_uring", roundTripThrough("ubd0d=" + img, org.ubdjvm.hostio.IoEngines.create("io_uring")));
+    }
+
+    @Test
+    void aioOnAndMappedDataTogetherAreRefusedWithOneLine() throws Exception {
+        Path img = Disks.patternedRaw(dir.resolve("both.img"), 1 << 20);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            IOException e = assertThrows(IOException.class, () -> table.add("ubd0dA1M1.16=" + img));
+            assertEquals("ubda: A1 and M1.16 both choose how data moves (AIO, or copies from mapped data): give one of them",
+                    e.getMessage());
+        }
+    }
 }
