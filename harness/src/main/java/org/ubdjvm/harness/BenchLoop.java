@@ -101,13 +101,17 @@ final class BenchLoop {
                 cpuStart = processCpuNanos();
             }
             if (now < deadline && freeCount > 0) {
+                long startedAt = now; // the first of a batch starts now, later ones when their turn comes
                 while (freeCount > 0) {
                     BenchSlot slot = slots[free[--freeCount]];
                     slot.buffer.clear();
                     slot.state = BenchSlot.IN_FLIGHT;
-                    slot.startedAt = System.nanoTime();
+                    slot.startedAt = startedAt;
                     inFlight++;
                     io.start(write, nextOffset(), slot.buffer, slot);
+                    if (freeCount > 0) {
+                        startedAt = System.nanoTime();
+                    }
                 }
                 io.submit();
             } else if (now >= deadline && inFlight == 0) {
@@ -116,7 +120,7 @@ final class BenchLoop {
             awaitCompletion();
             int reaped = 0;
             for (BenchSlot slot : slots) {
-                if (slot.state == BenchSlot.DONE) {
+                if (slot.done()) {
                     slot.state = BenchSlot.FREE;
                     free[freeCount++] = slot.index;
                     reaped++;
