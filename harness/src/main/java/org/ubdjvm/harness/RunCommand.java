@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "run", description = {"Run a guest workload on ubd devices through the request ring and the driver.",
         "  ubd run ubd0=disk.cow,disk.img --rw=randrw --bs=4k --iodepth=8 --threads=2 --runtime=5s --verify",
-        "  ubd run ubd0r=disk.img --rw=randread --output=json"})
+        "  ubd run ubd0r=disk.img --rw=randread --output=json",
+        "  ubd run ubd0=disk.cow,disk.img --workload=randread,bs=4k,iodepth=32,threads=2,runtime=5s"})
 final class RunCommand implements Callable<Integer> {
     enum Rw { read, write, rw, randread, randwrite, randrw }
 
@@ -38,6 +39,12 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ubdN[flags]=FILE[,BACKING]", arity = "1..16",
             description = "devices, as on the UML kernel command line (flags: r s d c t and the seed's letters)")
     List<String> devices;
+
+    @Option(names = "--workload", paramLabel = "MODE[,KEY=VALUE...]",
+            description = "the workload in one argument, with fio's names: a mode (as --rw), then any of rw=, rwmixread=, "
+                    + "bs=, iodepth=, threads= (numjobs=), runtime=, ops=, flush-every=, seed= and verify; these win over "
+                    + "the separate options")
+    String workloadText;
 
     @Option(names = "--rw", defaultValue = "randrw", description = "read, write, rw, randread, randwrite, randrw (default: ${DEFAULT-VALUE})")
     Rw rw;
@@ -112,7 +119,49 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Applies {@code --workload}: each setting is the same as the option of that name. */
+    private void applyWorkloadText() {
+        for (String part : workloadText.split(",")) {
+            String key = part.contains("=") ? part.substring(0, part.indexOf('=')).strip() : part.strip();
+            String value = part.contains("=") ? part.substring(part.indexOf('=') + 1).strip() : null;
+            try {
+                switch (key) {
+                    case "rw" -> rw = Rw.valueOf(required(key, value));
+                    case "rwmixread" -> rwmixread = Integer.parseInt(required(key, value));
+                    case "bs" -> bs = required(key, value);
+                    case "iodepth" -> iodepth = Integer.parseInt(required(key, value));
+                    case "threads", "numjobs" -> threads = Integer.parseInt(required(key, value));
+                    case "runtime" -> runtime = required(key, value);
+                    case "ops" -> ops = Long.parseLong(required(key, value));
+                    case "flush-every" -> flushEvery = Integer.parseInt(required(key, value));
+                    case "seed" -> seed = Long.parseLong(required(key, value));
+                    case "verify" -> verify = value == null || Boolean.parseBoolean(value);
+                    default -> {
+                        if (value != null) {
+                            throw new ParameterException(spec.commandLine(), "--workload: unknown setting '" + key
+                                    + "' (rw, rwmixread, bs, iodepth, threads, runtime, ops, flush-every, seed, verify)");
+                        }
+                        rw = Rw.valueOf(key);
+                    }
+                }
+            } catch (IllegalArgumentException e) { // a bad number or mode: NumberFormatException is one too
+                throw new ParameterException(spec.commandLine(), "--workload: bad " + (value == null ? "mode" : key)
+                        + " '" + (value == null ? key : value) + "' in '" + workloadText + "'");
+            }
+        }
+    }
+
+    private String required(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--workload: " + key + " needs a value, e.g. " + key + "=4");
+        }
+        return value;
+    }
+
     private WorkloadSpec workload() {
+        if (workloadText != null) {
+            applyWorkloadText();
+        }
         boolean random = rw.name().startsWith("rand");
         int reads = switch (rw) {
             case read, randread -> 100;
@@ -139,7 +188,9 @@ final class RunCommand implements Callable<Integer> {
 
     static void human(PrintWriter out, List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) {
         for (UbdDevice d : devices) {
-            out.printf("%s: %s (%s%s)%n", d.name(), d.spec().file(), ByteSize.human(d.capacity()), d.readOnly() ? ", read-only" : "");
+            out.printf("%s: %s (%s%s%s)%n", d.name(), d.spec().file(), ByteSize.human(d.capacity()),
+                    d.readOnly() ? ", read-only" : "",
+                    d.engineName().equals(engine.name()) ? "" : ", engine " + d.engineName());
         }
         out.printf("workload: %s %d%% reads, bs %s, iodepth %d x %d threads%s%n", w.random() ? "random" : "sequential",
                 w.readPercent(), ByteSize.human(w.blockSize()), w.queueDepth(), w.threads(), w.verify() ? ", verified" : "");
@@ -161,7 +212,8 @@ final class RunCommand implements Callable<Integer> {
         ObjectNode root = mapper.createObjectNode();
         var devs = root.putArray("devices");
         for (UbdDevice d : devices) {
-            devs.addObject().put("name", d.name()).put("filename", d.spec().file().toString()).put("capacity", d.capacity());
+            devs.addObject().put("name", d.name()).put("filename", d.spec().file().toString()).put("capacity", d.capacity())
+                    .put("engine", d.engineName());
         }
         root.put("engine", engine.name());
         root.putObject("workload").put("random", w.random()).put("read-percent", w.readPercent())

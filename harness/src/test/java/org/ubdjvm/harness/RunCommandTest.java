@@ -56,10 +56,31 @@ class RunCommandTest {
                 {"run", "ubd0d=" + s(back) + "," + s(back)},
                 {"run", "ubd0=" + s(back), "--bs=1000"},
                 {"run", "ubd0=" + s(back), "--runtime=soon"},
+                {"run", "ubd0=" + s(back), "--workload=randread,depth=4"},
+                {"run", "ubd0=" + s(back), "--workload=randomread"},
+                {"run", "ubd0=" + s(back), "--workload=randread,iodepth=deep"},
+                {"run", "ubd0=" + s(back), "--workload=randread,bs="},
                 {"run", "ubd0=" + s(dir.resolve("missing.img"))}}) {
             Ubd.Result r = Ubd.run(args);
             assertEquals(2, r.exit(), r::toString);
             assertEquals(1, r.err().strip().lines().count(), r::toString);
         }
+    }
+
+    @Test
+    void aWorkloadInOneArgumentIsTheSameAsTheSeparateOptionsAndADevicesOwnEngineIsShown() throws Exception {
+        Path back = Ubd.patterned(dir.resolve("back.img"), 1 << 20);
+        Ubd.Result r = Ubd.run("run", "ubd0A0=" + s(dir.resolve("w.cow")) + "," + s(back), "--engine=io_uring",
+                "--workload=randwrite,bs=8k,iodepth=3,threads=2,ops=50,verify", "--output=json");
+        assertEquals(0, r.exit(), r::toString);
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(0, j.get("workload").get("read-percent").asInt());
+        assertEquals(8192, j.get("workload").get("block-size").asInt());
+        assertEquals(3, j.get("workload").get("iodepth").asInt());
+        assertEquals(2, j.get("workload").get("threads").asInt());
+        assertTrue(j.get("workload").get("verify").asBoolean());
+        assertEquals(100, j.get("writes").asInt(), "ops=50 per thread");
+        assertEquals("sync", j.get("devices").get(0).get("engine").asText(), "A0: this device does not use AIO");
+        assertEquals("io_uring", j.get("engine").asText());
     }
 }
