@@ -21,9 +21,9 @@ final class BenchLoop {
     private static final long MAX_LATENCY_NANOS = TimeUnit.SECONDS.toNanos(60);
     /**
      * How long the submitter polls for a completion before it sleeps, unless asked otherwise. On a busy device the
-     * next completion comes within microseconds; a submitter that sleeps is woken by the completing thread, and on
-     * 2 cores Linux then often runs it on that thread's core, preempting it, while the other core idles (measured,
-     * 4k randread QD32 through the stack: ~160k IOPS in that mode against ~500k when the submitter polls for 50us).
+     * next completion comes within microseconds; a submitter that sleeps must be woken by the completing thread, a
+     * syscall on that thread and a scheduler round trip for this one (measured, 4k randread QD32 through the stack:
+     * 340-425k IOPS parking at once, 420-535k polling for 50 us, same session).
      */
     static final String DEFAULT_SPIN = "50us";
     /** Polls between clock reads while spinning. */
