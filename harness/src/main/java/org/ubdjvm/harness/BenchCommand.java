@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.ubdjvm.hostio.EngineSelection;
 import org.ubdjvm.hostio.IoEngine;
@@ -32,8 +30,6 @@ import picocli.CommandLine.Spec;
         "Ratios are ubd/peer, measured in the same run: iops above 1 and p99 below 1 mean ubd is faster."})
 final class BenchCommand implements Callable<Integer> {
     enum Output { human, json }
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(us|ms|s|m)?");
 
     @Spec
     CommandSpec spec;
@@ -246,18 +242,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Duration duration(String option, String text) {
-        Matcher m = DURATION.matcher(text);
-        if (!m.matches()) {
-            throw usage(option + ": expected e.g. 50us, 300ms, 10s or 1m, not '" + text + "'");
+        try {
+            return TimeOption.parse(option, text);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "us" -> Duration.ofNanos(n * 1000);
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofSeconds(n);
-        };
     }
 
     private ParameterException usage(String message) {

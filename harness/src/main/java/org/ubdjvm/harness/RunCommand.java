@@ -177,13 +177,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Duration duration(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)?").matcher(text);
-        if (!m.matches()) {
-            throw new ParameterException(spec.commandLine(), "--runtime: expected e.g. 500ms, 5s or 1m, not '" + text + "'");
+        try {
+            return TimeOption.parse("--runtime", text);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        return m.group(2) == null || m.group(2).equals("s") ? Duration.ofSeconds(n)
-                : m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofMinutes(n);
     }
 
     static void human(PrintWriter out, List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) {
