@@ -15,6 +15,6 @@ class DemoTest {
                 out);
         assertTrue(out.contains("guest: 2 threads x iodepth 8, 4 KiB random 50% reads through ring -> ubda -> stack"), out);
         // auto picks io_uring where the kernel has it (these hosts do); CI must prove the real engine runs
-        assertTrue(out.contains("engine: io_uring\n") || !org.ubdjvm.cow.testing.RealTools.inCi() && out.contains("engine: "), out);
+        assertTrue(out.contains("engine: io_uring\n") || !org.ubdjvm.hostio.testing.CiRule.inCi() && out.contains("engine: "), out);
     }
 }

@@ -1,18 +1,15 @@
 package org.ubdjvm.hostio;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import org.ubdjvm.hostio.testing.CiRule;
 
 /**
  * Whether a test directory's filesystem takes O_DIRECT (tmpfs before Linux 6.6 does not; ext4, xfs and overlay on
- * them do). Where it does not, a direct test is skipped locally with the reason, and fails under CI=true: the
- * project's rule is that nothing hides behind a skip in CI.
+ * them do). Where it does not, a direct test is skipped locally with the reason, and fails under CI=true
+ * ({@link CiRule}).
  */
 final class DirectSupport {
     /** Every suite request is a multiple of this, so it is aligned for any filesystem whose block is at most a page. */
@@ -25,16 +22,8 @@ final class DirectSupport {
     static void require(Path dir) {
         String why = refusal(dir);
         if (why != null) {
-            skipOrFail(why, System.getenv());
+            CiRule.skipOrFail(why);
         }
-    }
-
-    /** {@link #require}'s verdict given the environment, so the CI rule itself can be tested. */
-    static void skipOrFail(String why, Map<String, String> env) {
-        if ("true".equalsIgnoreCase(env.get("CI"))) {
-            fail("CI=true: " + why);
-        }
-        abort(why);
     }
 
     /** Null when {@code dir} takes O_DIRECT; else why not. Opening is not enough: FUSE may accept the flag, then EINVAL. */

@@ -1,7 +1,6 @@
 package org.ubdjvm.cow.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.File;
 import java.io.IOException;
@@ -12,22 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.ubdjvm.hostio.testing.CiRule;
 
 /**
- * Real programs (uml_mkcow, uml_moo, linux.uml, qemu-img, fio) for interop tests. Missing locally: the test is
- * skipped with a message saying what to install. Missing with CI=true: the test fails, so CI proves interop and
- * nothing hides behind a skip.
+ * Real programs (uml_mkcow, uml_moo, linux.uml, qemu-img, fio) for interop tests. A missing one skips the test
+ * locally with what to install, and fails it with CI=true ({@link CiRule}).
  */
 public final class RealTools {
     private RealTools() {
-    }
-
-    public static boolean inCi() {
-        return inCi(System.getenv());
-    }
-
-    static boolean inCi(Map<String, String> env) {
-        return "true".equalsIgnoreCase(env.get("CI"));
     }
 
     /** The program's path, or skip/fail. */
@@ -41,10 +32,7 @@ public final class RealTools {
         String why = program + " not found on PATH (install the Debian package " + debianPackage
                 + "; ./test.sh does)";
         if (found == null) {
-            if (inCi(env)) {
-                fail("CI=true: " + why);
-            }
-            abort(why); // locally only: under CI the fail() above has already ended the test
+            CiRule.skipOrFail(why, env);
         }
         return found;
     }
