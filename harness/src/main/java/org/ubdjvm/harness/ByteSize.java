@@ -9,7 +9,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** Byte counts, read as users type them (4096, 64k, 4M: powers of 1024) and shown as qemu-img shows them. */
-final class ByteSize {
+public final class ByteSize {
     private static final Pattern SIZE = Pattern.compile("(\\d+)([kKmMgGtT]?)");
     private static final String UNITS = "KMGT";
     private static final String[] HUMAN = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -18,7 +18,7 @@ final class ByteSize {
     }
 
     /** Parses a non-negative byte count; the message of the exception is ready to print. */
-    static long parse(String text) {
+    public static long parse(String text) {
         Matcher m = SIZE.matcher(text);
         if (!m.matches()) {
             throw new TypeConversionException("invalid size '" + text
@@ -38,7 +38,7 @@ final class ByteSize {
     }
 
     /** qemu's size_to_str: three significant digits, switching unit once the number reaches 1000. */
-    static String human(long bytes) {
+    public static String human(long bytes) {
         int unit = 0;
         double value = bytes;
         while (value >= 1000 && unit < HUMAN.length - 1) {
@@ -50,7 +50,7 @@ final class ByteSize {
     }
 
     /** picocli converter for SIZE parameters. */
-    static final class Converter implements ITypeConverter<Long> {
+    public static final class Converter implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
             return parse(value);

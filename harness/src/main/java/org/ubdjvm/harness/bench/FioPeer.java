@@ -1,0 +1,67 @@
+package org.ubdjvm.harness.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * fio on the same file with the same workload and the matching ioengine. {@code invalidate=0} keeps fio from
+ * dropping the file's page cache before it starts (its default), so both sides read a warm cache;
+ * {@code norandommap} makes fio's offsets uniform with repeats, as ubd's are, instead of covering each block once.
+ */
+public final class FioPeer {
+    public static final String NAME = "fio";
+
+    private final PeerProgram fio;
+
+    public FioPeer(PeerProgram fio) {
+        this.fio = fio;
+    }
+
+    /** fio's ioengine for a host-io engine: the same kernel interface. */
+    static String ioengine(String engine) {
+        return switch (engine) {
+            case "io_uring" -> "io_uring";
+            case "aio" -> "libaio";
+            case "mmap" -> "mmap";
+            default -> "psync";
+        };
+    }
+
+    static List<String> arguments(BenchSpec spec, Path file, String engine, boolean direct) {
+        return List.of("--name=ubd-bench", "--filename=" + file, "--size=" + spec.size(), "--bs=" + spec.blockSize(),
+                "--rw=" + spec.rw(), "--ioengine=" + ioengine(engine), "--iodepth=" + spec.iodepth(),
+                "--runtime=" + spec.runtime().toMillis() + "ms", "--time_based=1",
+                "--ramp_time=" + spec.ramp().toMillis() + "ms", "--direct=" + (direct ? 1 : 0), "--invalidate=0",
+                "--norandommap", "--randrepeat=0", "--output-format=json");
+    }
+
+    public BenchResult run(BenchSpec spec, Path file, String engine, boolean direct) throws IOException {
+        long timeout = 60 + 2 * (spec.runtime().toSeconds() + spec.ramp().toSeconds());
+        String out = fio.run(arguments(spec, file, engine, direct), timeout).stdout();
+        return parse(out, spec.rw().writes());
+    }
+
+    /** IOPS and completion-latency percentiles from fio's JSON (which may follow warning lines). */
+    static BenchResult parse(String stdout, boolean write) throws IOException {
+        int brace = stdout.indexOf('{');
+        if (brace < 0) {
+            throw new IOException("fio printed no JSON: " + stdout.strip().lines().findFirst().orElse("(nothing)"));
+        }
+        JsonNode job = new ObjectMapper().readTree(stdout.substring(brace)).path("jobs").path(0);
+        JsonNode side = job.path(write ? "write" : "read");
+        if (side.isMissingNode() || !side.has("total_ios")) {
+            throw new IOException("fio's JSON has no " + (write ? "write" : "read") + " results");
+        }
+        JsonNode pct = side.path("clat_ns").path("percentile");
+        long runtimeMs = side.path("runtime").asLong();
+        // usr_cpu and sys_cpu are percent of one CPU over the job's run
+        double cpuNanos = job.has("usr_cpu") ? (job.path("usr_cpu").asDouble() + job.path("sys_cpu").asDouble())
+                / 100.0 * runtimeMs * 1_000_000.0 : Double.NaN;
+        return new BenchResult(NAME, side.path("total_ios").asLong(), side.path("io_bytes").asLong(),
+                runtimeMs * 1_000_000L, pct.path("50.000000").asDouble(Double.NaN) / 1000.0,
+                pct.path("99.000000").asDouble(Double.NaN) / 1000.0, pct.path("99.900000").asDouble(Double.NaN) / 1000.0, cpuNanos);
+    }
+}

@@ -1,0 +1,28 @@
+package org.ubdjvm.harness.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.OpenSpec;
+import org.ubdjvm.harness.Warnings;
+import org.ubdjvm.hostio.IoEngine;
+import picocli.CommandLine.Option;
+
+/** {@code -f FMT -b BACKING}: how every command that reads an image opens it (qemu-img's -f, ubdN=cow,backing). */
+final class ImageOptions {
+    @Option(names = "-f", paramLabel = "FMT", description = "image format (raw, cow); probed when left out")
+    String format;
+
+    @Option(names = "-b", paramLabel = "BACKING",
+            description = "backing file to use instead of the one named in the COW header (checked for size and mtime)")
+    Path backing;
+
+    /** Opens {@code file} and the chain below it; warnings (obsolete format, backing switch) go to {@code err}. */
+    BlockImage open(Path file, boolean readOnly, IoEngine engine, PrintWriter err) throws IOException {
+        OpenSpec spec = OpenSpec.of(file, engine).withFormat(format).withBacking(backing).withReadOnly(readOnly)
+                .withWarnings(Warnings.to(err));
+        return FormatTable.standard().open(spec);
+    }
+}

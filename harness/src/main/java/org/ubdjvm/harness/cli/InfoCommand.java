@@ -1,0 +1,49 @@
+package org.ubdjvm.harness.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.SyncEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ubd info}: qemu-img info --backing-chain; the image is opened read-only, so nothing is ever written. */
+@Command(name = "info", description = {"Show an image and every layer below it.",
+        "  ubd info disk.cow",
+        "  ubd info --output=json -b ./disk.img disk.cow"})
+final class InfoCommand implements Callable<Integer> {
+    enum Output { human, json }
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ImageOptions image;
+
+    @Option(names = "--output", paramLabel = "FMT", defaultValue = "human",
+            description = "human or json (default: ${DEFAULT-VALUE})")
+    Output output;
+
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        ImageInfo info;
+        try (IoEngine engine = new SyncEngine();
+             BlockImage opened = image.open(file, true, engine, spec.commandLine().getErr())) {
+            info = opened.info();
+        }
+        out.print(output == Output.json ? InfoReport.json(info) : InfoReport.human(info));
+        return UbdMain.OK;
+    }
+}

@@ -1,0 +1,232 @@
+package org.ubdjvm.harness.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.ubdjvm.driver.DeviceEnvironment;
+import org.ubdjvm.driver.DeviceTable;
+import org.ubdjvm.driver.FlushMode;
+import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.driver.UbdOptionException;
+import org.ubdjvm.harness.ByteSize;
+import org.ubdjvm.harness.Warnings;
+import org.ubdjvm.harness.guest.Guest;
+import org.ubdjvm.harness.guest.RunResult;
+import org.ubdjvm.harness.guest.WorkloadSpec;
+import org.ubdjvm.hostio.IoEngine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ubd run ubd0=cow,back [ubd1=...]}: the JVM guest. Devices use the kernel's syntax; the workload options
+ * follow fio's names (rw, rwmixread, bs, iodepth, numjobs, runtime).
+ */
+@Command(name = "run", description = {"Run a guest workload on ubd devices through the request ring and the driver.",
+        "  ubd run ubd0=disk.cow,disk.img --rw=randrw --bs=4k --iodepth=8 --threads=2 --runtime=5s --verify",
+        "  ubd run ubd0r=disk.img --rw=randread --output=json",
+        "  ubd run ubd0=disk.cow,disk.img --workload=randread,bs=4k,iodepth=32,threads=2,runtime=5s"})
+final class RunCommand implements Callable<Integer> {
+    enum Rw { read, write, rw, randread, randwrite, randrw }
+
+    enum Output { human, json }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "ubdN[flags]=FILE[,BACKING]", arity = "1..16",
+            description = "devices, as on the UML kernel command line (flags: r s d c t and the seed's letters)")
+    List<String> devices;
+
+    @Option(names = "--workload", paramLabel = "MODE[,KEY=VALUE...]",
+            description = "the workload in one argument, with fio's names: a mode (as --rw), then any of rw=, rwmixread=, "
+                    + "bs=, iodepth=, threads= (numjobs=), runtime=, ops=, flush-every=, seed= and verify; these win over "
+                    + "the separate options")
+    String workloadText;
+
+    @Option(names = "--rw", defaultValue = "randrw", description = "read, write, rw, randread, randwrite, randrw (default: ${DEFAULT-VALUE})")
+    Rw rw;
+
+    @Option(names = "--rwmixread", defaultValue = "50", paramLabel = "PCT", description = "reads in %% for rw/randrw (default: ${DEFAULT-VALUE})")
+    int rwmixread;
+
+    @Option(names = "--bs", defaultValue = "4k", paramLabel = "SIZE", description = "block size (default: ${DEFAULT-VALUE})")
+    String bs;
+
+    @Option(names = "--iodepth", defaultValue = "8", paramLabel = "N", description = "requests in flight per thread (default: ${DEFAULT-VALUE})")
+    int iodepth;
+
+    @Option(names = {"--threads", "--numjobs"}, defaultValue = "1", paramLabel = "N", description = "submitter threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--runtime", defaultValue = "5s", paramLabel = "TIME", description = "how long, e.g. 500ms, 5s, 1m (default: ${DEFAULT-VALUE})")
+    String runtime;
+
+    @Option(names = "--ops", defaultValue = "0", paramLabel = "N", description = "stop each thread after N requests (0: no limit)")
+    long ops;
+
+    @Option(names = "--flush-every", defaultValue = "0", paramLabel = "N", description = "a flush after every N writes per thread")
+    int flushEvery;
+
+    @Option(names = "--barrier", defaultValue = "sync", paramLabel = "MODE",
+            description = "what a flush does on devices without s: sync (fdatasync + COW bitmap) or none")
+    String barrier;
+
+    @Option(names = "--verify", description = "write self-describing blocks and check every read")
+    boolean verify;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N")
+    long seed;
+
+    @Option(names = "--journal", paramLabel = "FILE",
+            description = "after each completed flush, record atomically in FILE what it made durable (for kill tests)")
+    java.nio.file.Path journal;
+
+    @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
+    Output output;
+
+    @picocli.CommandLine.Mixin
+    EngineOption engineOption;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        WorkloadSpec workload = workload();
+        FlushMode mode = switch (barrier) {
+            case "sync" -> FlushMode.SYNC_ON_BARRIER;
+            case "none" -> FlushMode.NONE;
+            default -> throw new ParameterException(spec.commandLine(), "--barrier must be sync or none, not '" + barrier + "'");
+        };
+        PrintWriter out = spec.commandLine().getOut();
+        try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withBarrierMode(mode)
+                     .withWarnings(Warnings.to(spec.commandLine().getErr())))) {
+            for (String d : devices) {
+                try {
+                    table.add(d);
+                } catch (UbdOptionException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
+            RunResult result = new Guest(table.all(), workload, journal).run();
+            if (output == Output.json) {
+                out.print(json(table.all(), workload, engine, result));
+            } else {
+                human(out, table.all(), workload, engine, result);
+            }
+            return result.clean() ? UbdMain.OK : UbdMain.MISMATCH;
+        }
+    }
+
+    /** Applies {@code --workload}: each setting is the same as the option of that name. */
+    private void applyWorkloadText() {
+        for (String part : workloadText.split(",")) {
+            String key = part.contains("=") ? part.substring(0, part.indexOf('=')).strip() : part.strip();
+            String value = part.contains("=") ? part.substring(part.indexOf('=') + 1).strip() : null;
+            try {
+                switch (key) {
+                    case "rw" -> rw = Rw.valueOf(required(key, value));
+                    case "rwmixread" -> rwmixread = Integer.parseInt(required(key, value));
+                    case "bs" -> bs = required(key, value);
+                    case "iodepth" -> iodepth = Integer.parseInt(required(key, value));
+                    case "threads", "numjobs" -> threads = Integer.parseInt(required(key, value));
+                    case "runtime" -> runtime = required(key, value);
+                    case "ops" -> ops = Long.parseLong(required(key, value));
+                    case "flush-every" -> flushEvery = Integer.parseInt(required(key, value));
+                    case "seed" -> seed = Long.parseLong(required(key, value));
+                    case "verify" -> verify = value == null || Boolean.parseBoolean(value);
+                    default -> {
+                        if (value != null) {
+                            throw new ParameterException(spec.commandLine(), "--workload: unknown setting '" + key
+                                    + "' (rw, rwmixread, bs, iodepth, threads, runtime, ops, flush-every, seed, verify)");
+                        }
+                        rw = Rw.valueOf(key);
+                    }
+                }
+            } catch (IllegalArgumentException e) { // a bad number or mode: NumberFormatException is one too
+                throw new ParameterException(spec.commandLine(), "--workload: bad " + (value == null ? "mode" : key)
+                        + " '" + (value == null ? key : value) + "' in '" + workloadText + "'");
+            }
+        }
+    }
+
+    private String required(String key, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--workload: " + key + " needs a value, e.g. " + key + "=4");
+        }
+        return value;
+    }
+
+    private WorkloadSpec workload() {
+        if (workloadText != null) {
+            applyWorkloadText();
+        }
+        boolean random = rw.name().startsWith("rand");
+        int reads = switch (rw) {
+            case read, randread -> 100;
+            case write, randwrite -> 0;
+            case rw, randrw -> rwmixread;
+        };
+        try {
+            return new WorkloadSpec(random, reads, (int) ByteSize.parse(bs), iodepth, threads, duration(runtime),
+                    ops, flushEvery, verify, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private Duration duration(String text) {
+        try {
+            return TimeOption.parse("--runtime", text);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    static void human(PrintWriter out, List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) {
+        for (UbdDevice d : devices) {
+            out.printf("%s: %s (%s%s%s)%n", d.name(), d.spec().file(), ByteSize.human(d.capacity()),
+                    d.readOnly() ? ", read-only" : "",
+                    d.engineName().equals(engine.name()) ? "" : ", engine " + d.engineName());
+        }
+        out.printf("workload: %s %d%% reads, bs %s, iodepth %d x %d threads%s%n", w.random() ? "random" : "sequential",
+                w.readPercent(), ByteSize.human(w.blockSize()), w.queueDepth(), w.threads(), w.verify() ? ", verified" : "");
+        out.printf("requests: %d reads, %d writes, %d flushes in %.2f s%n", r.reads(), r.writes(), r.flushes(), r.seconds());
+        out.printf("iops: %.0f  throughput: %.1f MiB/s%n", r.iops(), r.mbPerSecond());
+        out.printf("latency (us): p50 %.1f  p99 %.1f  p99.9 %.1f%n", r.p50Micros(), r.p99Micros(), r.p999Micros());
+        if (w.verify()) {
+            out.printf("verified sectors: %d  mismatches: %d%n", r.verifiedSectors(), r.mismatches());
+        }
+        out.printf("errors: %d%n", r.errors());
+        for (String p : r.firstProblems()) {
+            out.printf("  %s%n", p);
+        }
+        out.printf("engine: %s%n", engine.name());
+    }
+
+    private static String json(List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        var devs = root.putArray("devices");
+        for (UbdDevice d : devices) {
+            devs.addObject().put("name", d.name()).put("filename", d.spec().file().toString()).put("capacity", d.capacity())
+                    .put("engine", d.engineName());
+        }
+        root.put("engine", engine.name());
+        root.putObject("workload").put("random", w.random()).put("read-percent", w.readPercent())
+                .put("block-size", w.blockSize()).put("iodepth", w.queueDepth()).put("threads", w.threads())
+                .put("verify", w.verify());
+        root.put("reads", r.reads()).put("writes", r.writes()).put("flushes", r.flushes())
+                .put("elapsed-seconds", r.seconds()).put("iops", r.iops()).put("mib-per-second", r.mbPerSecond());
+        root.putObject("latency-us").put("p50", r.p50Micros()).put("p99", r.p99Micros()).put("p99.9", r.p999Micros());
+        root.put("verified-sectors", r.verifiedSectors()).put("mismatches", r.mismatches()).put("errors", r.errors());
+        root.putPOJO("problems", r.firstProblems());
+        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    }
+}

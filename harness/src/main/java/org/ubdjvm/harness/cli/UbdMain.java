@@ -1,0 +1,106 @@
+package org.ubdjvm.harness.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code ubd} command, modelled on qemu-img/qemu-io. Exit codes are qemu-img's: 0 ok, 1 a verify mismatch,
+ * 2 bad input or usage; 3 is a bug in ubd itself (the only case that prints a stack trace).
+ */
+@Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdVersion.class,
+        scope = CommandLine.ScopeType.INHERIT, // -h/-V and the exit code list on every subcommand too
+        description = "Create, inspect, read/write and convert ubd images (raw, UML COW V1/V2/V3).",
+        subcommands = {CreateCommand.class, InfoCommand.class, IoCommand.class, ConvertCommand.class,
+                DemoCommand.class, RunCommand.class, BenchCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:pattern or verify mismatch", "2:bad input or usage",
+                "3:internal error (a bug in ubd)"})
+public final class UbdMain implements Callable<Integer> {
+    static final int OK = 0;
+    static final int MISMATCH = 1;
+    static final int BAD_INPUT = 2;
+    static final int INTERNAL_ERROR = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    /** {@code ubd} alone is a usage error, as {@code qemu-img} alone is. */
+    @Override
+    public Integer call() {
+        CommandLine cli = spec.commandLine();
+        throw new ParameterException(cli, "missing a command (" + commandNames(cli) + ")");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(run(args, out, err));
+    }
+
+    /** Runs one command line; returns its exit code. Tests call this in-process with their own writers. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new UbdMain())
+                .setOut(out)
+                .setErr(err)
+                .setParameterExceptionHandler(UbdMain::usageError)
+                .setExecutionExceptionHandler(UbdMain::failure);
+        try {
+            return cli.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        String message = e.getMessage();
+        // the top command takes no parameters, so a word it does not know is a mistyped command name
+        if (e instanceof UnmatchedArgumentException u && cli.getParent() == null && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().get(0).startsWith("-")) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "' (known: " + commandNames(cli) + ")";
+        }
+        String help = cli.getCommandSpec().qualifiedName() + " --help";
+        cli.getErr().println("ubd: " + oneLine(message) + " (see '" + help + "')");
+        return BAD_INPUT;
+    }
+
+    private static String commandNames(CommandLine top) {
+        return String.join(", ", top.getSubcommands().keySet());
+    }
+
+    /** User errors (bad files, bad requests) are one line; anything else is a bug and keeps its stack trace. */
+    private static int failure(Exception e, CommandLine cli, ParseResult parsed) {
+        Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+        PrintWriter err = cli.getErr();
+        if (cause instanceof IOException || cause instanceof ParameterException) {
+            err.println("ubd: " + oneLine(describe(cause)));
+            return BAD_INPUT;
+        }
+        err.println("ubd: internal error: " + cause);
+        cause.printStackTrace(err);
+        return INTERNAL_ERROR;
+    }
+
+    /** JDK file exceptions carry the path and the reason separately; ours already read "file: reason". */
+    private static String describe(Throwable e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            String reason = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            return f.getFile() + ": " + reason;
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    private static String oneLine(String message) {
+        return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+}

@@ -1,0 +1,301 @@
+package org.ubdjvm.harness.guest;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.queue.RequestOp;
+
+/**
+ * The JVM guest: submitter threads that keep {@code queueDepth} requests in flight each, through the devices' rings.
+ * Each thread owns a disjoint region of its device, so the model of what every block must hold is exact: a block is
+ * never read or written while a write to it is in flight, reads of never-written blocks must match the checksum
+ * taken before the run, and written blocks must hold the generation of the last completed write.
+ */
+public final class Guest {
+    private static final int MAX_PROBLEMS = 5;
+
+    private final List<UbdDevice> devices;
+    private final WorkloadSpec spec;
+    private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
+    private final AtomicLong mismatches = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong verified = new AtomicLong();
+    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+
+    private final DurableJournal journal;
+
+    public Guest(List<UbdDevice> devices, WorkloadSpec spec) {
+        this(devices, spec, null);
+    }
+
+    /** With {@code journalFile}, what each completed flush made durable is recorded there (for kill tests). */
+    public Guest(List<UbdDevice> devices, WorkloadSpec spec, java.nio.file.Path journalFile) {
+        this.devices = devices;
+        this.spec = spec;
+        long[] blocks = new long[devices.size()];
+        for (int d = 0; d < blocks.length; d++) {
+            blocks[d] = devices.get(d).capacity() / spec.blockSize();
+        }
+        this.journal = journalFile == null ? null : new DurableJournal(journalFile, spec.blockSize(), blocks);
+    }
+
+    public RunResult run() throws IOException, InterruptedException {
+        List<Submitter> submitters = new ArrayList<>();
+        for (int d = 0; d < devices.size(); d++) {
+            UbdDevice device = devices.get(d);
+            int threads = threadsFor(d);
+            long blocks = device.capacity() / spec.blockSize();
+            if (blocks < threads) {
+                throw new IOException(device.name() + ": " + device.capacity() + " bytes is too small for "
+                        + threads + " threads of " + spec.blockSize() + "-byte blocks");
+            }
+            int[] baseline = spec.verify() ? baseline(device) : null;
+            for (int t = 0; t < threads; t++) {
+                long from = blocks * t / threads;
+                long to = blocks * (t + 1) / threads;
+                submitters.add(new Submitter(device, d, from, to, baseline, spec.seed() * 31 + submitters.size()));
+            }
+        }
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (Submitter s : submitters) {
+            Thread t = new Thread(s, "guest-" + threads.size());
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        long elapsed = System.nanoTime() - start;
+        long reads = 0;
+        long writes = 0;
+        long flushes = 0;
+        for (Submitter s : submitters) {
+            reads += s.reads;
+            writes += s.writes;
+            flushes += s.flushes;
+        }
+        return new RunResult(reads, writes, flushes, (reads + writes) * spec.blockSize(), elapsed,
+                latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+                latency.getValueAtPercentile(99.9) / 1000.0, verified.get(), mismatches.get(), errors.get(),
+                List.copyOf(problems));
+    }
+
+    private int threadsFor(int device) {
+        int n = devices.size();
+        return spec.threads() / n + (device < spec.threads() % n ? 1 : 0);
+    }
+
+    /** CRC32C of every block before the run: what a block the guest never wrote must still read. */
+    private int[] baseline(UbdDevice device) throws IOException, InterruptedException {
+        int blocks = (int) (device.capacity() / spec.blockSize());
+        int[] crcs = new int[blocks];
+        ByteBuffer buf = ByteBuffer.allocateDirect(spec.blockSize());
+        for (int b = 0; b < blocks; b++) {
+            buf.clear();
+            IOException e = Sync.call(device, RequestOp.READ, (long) b * spec.blockSize(), buf);
+            if (e != null) {
+                throw e;
+            }
+            crcs[b] = crc(buf);
+        }
+        return crcs;
+    }
+
+    private static int crc(ByteBuffer buf) {
+        CRC32C c = new CRC32C();
+        c.update(buf.duplicate().clear());
+        return (int) c.getValue();
+    }
+
+    private void problem(String what) {
+        if (problems.size() < MAX_PROBLEMS) {
+            problems.add(what);
+        }
+    }
+
+    /** One submitter thread over blocks {@code [from, to)} of one device. */
+    private final class Submitter implements Runnable {
+        private final UbdDevice device;
+        private final int deviceIndex;
+        private final long from;
+        private final long to;
+        private final int[] baseline;
+        private final SplittableRandom random;
+        private final Semaphore slots = new Semaphore(spec.queueDepth());
+        private final ByteBuffer[] buffers = new ByteBuffer[spec.queueDepth()];
+        private final boolean[] bufferBusy = new boolean[spec.queueDepth()];
+        /** Generation of the last completed write per block; only touched with the block not in flight. */
+        private final int[] generation;
+        private final boolean[] inFlight;
+        private long reads;
+        private long writes;
+        private long flushes;
+        private long next;
+
+        Submitter(UbdDevice device, int deviceIndex, long from, long to, int[] baseline, long seed) {
+            this.device = device;
+            this.deviceIndex = deviceIndex;
+            this.from = from;
+            this.to = to;
+            this.baseline = baseline;
+            this.random = new SplittableRandom(seed);
+            this.generation = new int[(int) (to - from)];
+            this.inFlight = new boolean[(int) (to - from)];
+            this.next = from;
+            for (int i = 0; i < buffers.length; i++) {
+                buffers[i] = ByteBuffer.allocateDirect(spec.blockSize());
+            }
+        }
+
+        @Override
+        public void run() {
+            long deadline = System.nanoTime() + spec.duration().toNanos();
+            long ops = 0;
+            long writesSinceFlush = 0;
+            try {
+                while (System.nanoTime() < deadline && (spec.maxOps() == 0 || ops < spec.maxOps())) {
+                    slots.acquire();
+                    if (spec.flushEvery() > 0 && writesSinceFlush >= spec.flushEvery()) {
+                        writesSinceFlush = 0;
+                        flush();
+                        continue;
+                    }
+                    long block = pickBlock();
+                    if (block < 0) {
+                        slots.release();
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    boolean read = random.nextInt(100) < spec.readPercent();
+                    submit(block, read);
+                    ops++;
+                    if (!read) {
+                        writesSinceFlush++;
+                    }
+                }
+                slots.acquire(spec.queueDepth()); // everything in flight has completed
+                slots.release(spec.queueDepth());
+                slots.acquire();
+                flush();
+                slots.acquire(spec.queueDepth());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private long pickBlock() {
+            synchronized (this) {
+                for (int tries = 0; tries < 8; tries++) {
+                    long b = spec.random() ? from + random.nextLong(to - from) : next;
+                    if (!spec.random()) {
+                        next = next + 1 == to ? from : next + 1;
+                    }
+                    if (!inFlight[(int) (b - from)]) {
+                        inFlight[(int) (b - from)] = true;
+                        return b;
+                    }
+                }
+                return -1;
+            }
+        }
+
+        private void submit(long block, boolean read) {
+            int slot = takeBuffer();
+            ByteBuffer buf = buffers[slot];
+            buf.clear();
+            int local = (int) (block - from);
+            int gen;
+            if (read) {
+                reads++;
+                gen = generation[local];
+            } else {
+                writes++;
+                gen = generation[local] + 1;
+                if (spec.verify()) {
+                    VerifiedBlock.fill(buf, deviceIndex, block * spec.blockSize() / VerifiedBlock.SECTOR, gen);
+                }
+            }
+            long started = System.nanoTime();
+            device.submit(read ? RequestOp.READ : RequestOp.WRITE, block * spec.blockSize(), buf, (r, e) -> {
+                latency.recordValue(System.nanoTime() - started);
+                if (e != null) {
+                    errors.incrementAndGet();
+                    problem((read ? "read" : "write") + " of block " + block + " failed: " + e.getMessage());
+                } else if (read && spec.verify()) {
+                    check(block, gen, buf);
+                }
+                synchronized (this) {
+                    if (!read && e == null) {
+                        generation[local] = gen;
+                    }
+                    inFlight[local] = false;
+                    bufferBusy[slot] = false;
+                }
+                slots.release();
+            });
+        }
+
+        private synchronized int takeBuffer() {
+            for (int i = 0; i < bufferBusy.length; i++) {
+                if (!bufferBusy[i]) {
+                    bufferBusy[i] = true;
+                    return i;
+                }
+            }
+            throw new IllegalStateException("no free buffer with a queue slot held");
+        }
+
+        private void check(long block, int expected, ByteBuffer buf) {
+            long firstSector = block * spec.blockSize() / VerifiedBlock.SECTOR;
+            if (expected == 0) {
+                if (crc(buf) != baseline[(int) block]) {
+                    mismatches.incrementAndGet();
+                    problem(device.name() + " block " + block + ": never written, but no longer reads as before the run");
+                }
+                verified.addAndGet(spec.blockSize() / VerifiedBlock.SECTOR);
+                return;
+            }
+            for (int i = 0; i < spec.blockSize() / VerifiedBlock.SECTOR; i++) {
+                long got = VerifiedBlock.generationOf(buf, i * VerifiedBlock.SECTOR, deviceIndex, firstSector + i);
+                if (got != expected) {
+                    mismatches.incrementAndGet();
+                    problem(device.name() + " sector " + (firstSector + i) + ": expected generation " + expected
+                            + ", found " + (got < 0 ? "corrupt data" : got == 0 ? "unwritten data" : "generation " + got));
+                }
+                verified.incrementAndGet();
+            }
+        }
+
+        private void flush() throws InterruptedException {
+            flushes++;
+            int[] covered;
+            synchronized (this) {
+                covered = journal == null ? null : generation.clone(); // completed writes: what this flush covers
+            }
+            device.submit(RequestOp.FLUSH, 0, null, (r, e) -> {
+                if (e != null) {
+                    errors.incrementAndGet();
+                    problem("flush failed: " + e.getMessage());
+                } else if (covered != null) {
+                    try {
+                        journal.commit(deviceIndex, from, covered);
+                    } catch (IOException je) {
+                        errors.incrementAndGet();
+                        problem("journal write failed: " + je.getMessage());
+                    }
+                }
+                slots.release();
+            });
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.ubdjvm.harness.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.ubdjvm.harness.cli.Ubd.s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.ubdjvm.cow.testing.RealTools;
+
+/** {@code ubd bench} on small files for a fraction of a second: numbers must be sane, never fast. */
+class BenchCommandTest {
+    private static final long SIZE = 16 << 20;
+
+    @TempDir
+    Path dir;
+
+    private Ubd.Result bench(String... extra) {
+        List<String> args = new ArrayList<>(List.of("bench", "--file=" + s(dir.resolve("data.img")), "--size=16M",
+                "--ramp-time=0", "--iodepth=8"));
+        args.addAll(List.of(extra));
+        if (args.stream().noneMatch(a -> a.startsWith("--runtime="))) {
+            args.add("--runtime=300ms");
+        }
+        return Ubd.run(args.toArray(String[]::new));
+    }
+
+    private static JsonNode json(Ubd.Result r) throws IOException {
+        assertEquals(0, r.exit(), r::toString);
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    private static void assertSane(JsonNode result, String tool) {
+        assertEquals(tool, result.get("tool").asText());
+        assertTrue(result.get("ops").asLong() > 0, result::toString);
+        assertTrue(result.get("iops").asDouble() > 0, result::toString);
+        assertTrue(result.get("mib-per-second").asDouble() > 0, result::toString);
+        assertTrue(result.get("cpu-us-per-op").asDouble() > 0, result::toString);
+        JsonNode lat = result.get("latency-us");
+        assertTrue(lat.get("p50").asDouble() > 0 && lat.get("p50").asDouble() <= lat.get("p99").asDouble()
+                && lat.get("p99").asDouble() <= lat.get("p99.9").asDouble(), result::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sync", "mmap", "io_uring", "aio"})
+    void eachEngineReportsSaneNumbersAsJson(String engine) throws Exception {
+        JsonNode j = json(bench("--engine=" + engine, "--output=json"));
+        assertEquals(engine, j.get("engine").asText());
+        assertEquals("engine", j.get("target").asText());
+        assertEquals(4096, j.get("workload").get("block-size").asInt());
+        assertSane(j.get("repeats").get(0).get("results").get(0), "ubd");
+        assertEquals(SIZE, Files.size(dir.resolve("data.img")), "the missing file is created at --size");
+        byte[] head = Files.readAllBytes(dir.resolve("data.img"));
+        for (int i = 0; i < 4096; i++) {
+            assertTrue(head[i] != 0, "the file is filled with non-zero data");
+        }
+    }
+
+    @Test
+    void writesThroughTheStackAndPrintsATable() {
+        Ubd.Result r = bench("--target=stack", "--engine=io_uring", "--rw=randwrite", "--repeat=2").ok();
+        assertTrue(r.out().startsWith("bench: full stack"), r::toString);
+        assertEquals(2, r.out().lines().filter(l -> l.matches("[12] +ubd .*")).count(), r::toString);
+        assertTrue(r.out().contains("iops"), r::toString);
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("data.img")), files.toList(), "COW files and work folder are removed");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void stackReadsReportSaneNumbers() throws Exception {
+        JsonNode j = json(bench("--target=stack", "--engine=sync", "--rw=read", "--output=json"));
+        assertEquals("stack", j.get("target").asText());
+        assertSane(j.get("repeats").get(0).get("results").get(0), "ubd");
+    }
+
+    @Test
+    void fioOnTheSameFileIsParsedAndRatioed() throws Exception {
+        RealTools.require("fio", "fio");
+        JsonNode j = json(bench("--engine=sync", "--runtime=200ms", "--compare=fio", "--repeat=2", "--output=json"));
+        for (JsonNode rep : j.get("repeats")) {
+            assertSane(rep.get("results").get(1), "fio");
+            assertTrue(rep.get("ratios").get("fio").get("iops").asDouble() > 0, j::toString);
+        }
+        assertTrue(j.get("median-ratios").get("fio").get("iops").asDouble() > 0, j::toString);
+        assertTrue(j.get("median-ratios").get("fio").get("p99").asDouble() > 0, j::toString);
+    }
+
+    @Test
+    void qemuImgOnAQcow2OverlayIsParsedAndRatioed() throws Exception {
+        RealTools.require("qemu-img", "qemu-utils");
+        JsonNode j = json(bench("--target=stack", "--engine=io_uring", "--rw=randwrite", "--runtime=200ms",
+                "--compare=qemu-img", "--output=json"));
+        JsonNode qemu = j.get("repeats").get(0).get("results").get(1);
+        assertEquals("qemu-img", qemu.get("tool").asText());
+        assertTrue(qemu.get("iops").asDouble() > 0, j::toString);
+        assertTrue(qemu.get("latency-us").get("p99").isNull(), "qemu-img bench reports no latency: " + j);
+        assertTrue(j.get("median-ratios").get("qemu-img").get("iops").asDouble() > 0, j::toString);
+    }
+
+    @Test
+    void badOptionsExit2WithOneLine() {
+        for (String[] extra : new String[][] {
+                {"--direct", "--target=stack"},
+                {"--rw=trim"},
+                {"--bs=1000"},
+                {"--iodepth=0"},
+                {"--runtime=soon"},
+                {"--repeat=0"},
+                {"--spin=-1us"},
+                {"--engine=warp"},
+                {"--compare=bonnie"},
+                {"--compare=qemu-img"},
+                {"--size=1k"}}) {
+            Ubd.Result r = bench(extra);
+            assertEquals(2, r.exit(), r::toString);
+            assertEquals(1, r.err().strip().lines().count(), r::toString);
+        }
+        assertTrue(bench("--direct", "--target=stack").err().contains("--direct: only with --target=engine"));
+        assertFalse(Files.exists(dir.resolve("data.img")), "nothing is written before the options are checked");
+    }
+
+    @Test
+    void directIoOnTheEngineAgainstFioWithDirect() throws Exception {
+        RealTools.require("fio", "fio");
+        JsonNode j = json(bench("--engine=io_uring", "--direct", "--runtime=200ms", "--compare=fio", "--output=json"));
+        assertTrue(j.get("median-ratios").get("fio").get("iops").asDouble() > 0, j::toString);
+    }
+
+    @Test
+    void theRingAloneIsMeasuredAgainstAnArrayBlockingQueueInTheSameRun() {
+        Ubd.Result r = Ubd.run("bench", "--target=ring", "--repeat=1");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("median ring/ABQ over 1: "), r::toString);
+        assertEquals(2, Ubd.run("bench", "--target=ring", "--producers=0").exit());
+    }
+}

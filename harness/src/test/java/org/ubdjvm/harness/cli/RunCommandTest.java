@@ -1,0 +1,86 @@
+package org.ubdjvm.harness.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.ubdjvm.harness.cli.Ubd.s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> versionsAndEngines() {
+        return java.util.stream.Stream.of(1, 2, 3).flatMap(v -> java.util.stream.Stream.of("sync", "mmap", "io_uring", "aio")
+                .map(e -> org.junit.jupiter.params.provider.Arguments.of(v, e)));
+    }
+
+    @ParameterizedTest(name = "V{0} on {1}")
+    @org.junit.jupiter.params.provider.MethodSource("versionsAndEngines")
+    void verifiedRunOnEveryVersionAndEngineFindsNoMismatch(int version, String engine) throws Exception {
+        Path back = Ubd.patterned(dir.resolve("back.img"), 2 << 20);
+        Path cow = dir.resolve("top.cow");
+        assertEquals(0, Ubd.run("create", "-f", "cow", "-o", "version=" + version, "-b", s(back), s(cow)).exit());
+        Ubd.Result r = Ubd.run("run", "ubd0=" + s(cow), "--rw=randrw", "--bs=4k", "--iodepth=4", "--threads=2",
+                "--ops=500", "--flush-every=32", "--verify", "--output=json", "--engine=" + engine);
+        assertEquals(0, r.exit(), r::toString);
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(0, json.get("mismatches").asLong());
+        assertEquals(0, json.get("errors").asLong());
+        assertEquals(1000, json.get("reads").asLong() + json.get("writes").asLong());
+        assertTrue(json.get("verified-sectors").asLong() > 0);
+        assertTrue(json.get("latency-us").get("p99").asDouble() > 0);
+    }
+
+    @Test
+    void theKernelSyntaxCreatesAMissingCowAndHumanOutputReports() throws Exception {
+        Path back = Ubd.patterned(dir.resolve("back.img"), 1 << 20);
+        Ubd.Result r = Ubd.run("run", "ubd1=" + s(dir.resolve("new.cow")) + "," + s(back), "--rw=randwrite",
+                "--ops=200", "--verify");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.err().contains("Creating \"" + dir.resolve("new.cow") + "\" as COW file for"), r::toString);
+        assertTrue(r.out().contains("ubdb: "), r::toString);
+        assertTrue(r.out().contains("mismatches: 0"), r::toString);
+    }
+
+    @Test
+    void badDeviceArgumentsAndOptionsAreUsageErrors() throws Exception {
+        Path back = Ubd.patterned(dir.resolve("back.img"), 1 << 20);
+        for (String[] args : new String[][] {
+                {"run", "ubd0q=" + s(back)},
+                {"run", "ubd0d=" + s(back) + "," + s(back)},
+                {"run", "ubd0=" + s(back), "--bs=1000"},
+                {"run", "ubd0=" + s(back), "--runtime=soon"},
+                {"run", "ubd0=" + s(back), "--workload=randread,depth=4"},
+                {"run", "ubd0=" + s(back), "--workload=randomread"},
+                {"run", "ubd0=" + s(back), "--workload=randread,iodepth=deep"},
+                {"run", "ubd0=" + s(back), "--workload=randread,bs="},
+                {"run", "ubd0=" + s(dir.resolve("missing.img"))}}) {
+            Ubd.Result r = Ubd.run(args);
+            assertEquals(2, r.exit(), r::toString);
+            assertEquals(1, r.err().strip().lines().count(), r::toString);
+        }
+    }
+
+    @Test
+    void aWorkloadInOneArgumentIsTheSameAsTheSeparateOptionsAndADevicesOwnEngineIsShown() throws Exception {
+        Path back = Ubd.patterned(dir.resolve("back.img"), 1 << 20);
+        Ubd.Result r = Ubd.run("run", "ubd0A0=" + s(dir.resolve("w.cow")) + "," + s(back), "--engine=io_uring",
+                "--workload=randwrite,bs=8k,iodepth=3,threads=2,ops=50,verify", "--output=json");
+        assertEquals(0, r.exit(), r::toString);
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(0, j.get("workload").get("read-percent").asInt());
+        assertEquals(8192, j.get("workload").get("block-size").asInt());
+        assertEquals(3, j.get("workload").get("iodepth").asInt());
+        assertEquals(2, j.get("workload").get("threads").asInt());
+        assertTrue(j.get("workload").get("verify").asBoolean());
+        assertEquals(100, j.get("writes").asInt(), "ops=50 per thread");
+        assertEquals("sync", j.get("devices").get(0).get("engine").asText(), "A0: this device does not use AIO");
+        assertEquals("io_uring", j.get("engine").asText());
+    }
+}
