@@ -112,6 +112,25 @@ class UmlCowImageTest {
         assertEquals(0b11, raw[8193], "bits 8 and 9 on disk");
     }
 
+    /** A discard is a write for durability: the hole reaches the host before the bits that make it read as zeros. */
+    @Test
+    void aHoleIsSyncedBeforeTheBitmapThatPointsAtIt() throws IOException {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = cowOver(back, 3);
+        RecordingEngine engine = new RecordingEngine();
+        try (BlockImage image = TABLE.open(OpenSpec.of(cow, engine))) {
+            engine.clear();
+            BlockIo.discard(image, 16 * 512, 4096);
+            BlockIo.flush(image);
+            List<String> trace = engine.calls().stream().map(RecordingEngine.Call::toString).collect(Collectors.toList());
+            assertEquals(List.of(
+                    "punch-hole " + cow.getFileName() + " @" + (12288 + 16 * 512) + "+4096",
+                    "datasync " + cow.getFileName(),
+                    "write " + cow.getFileName() + " @8194+1",      // bitmap byte 2 holds sectors 16..23
+                    "datasync " + cow.getFileName()), trace);
+        }
+    }
+
     @Test
     void syncWritesPersistTheBitmapBeforeTheWriteCompletes() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);

@@ -25,16 +25,19 @@ import org.ubdjvm.cow.testing.Disks;
 import org.ubdjvm.hostio.SyncEngine;
 
 /**
- * Crash-state enumeration for a COW file (the CrashMonkey idea): run a workload of writes and flushes with every
- * host write and fdatasync logged, then rebuild the file as a crash could have left it at every point of the log
- * (each prefix, plus random subsets of the 512-byte pieces written since the last completed fdatasync, since the
- * host may persist those in any order) and check each state: it opens; every sector reads the value it had at the
+ * Crash-state enumeration for a COW file (the CrashMonkey idea): run a workload of writes, discards and flushes with
+ * every host write, hole punch and fdatasync logged, then rebuild the file as a crash could have left it at every
+ * point of the log (each prefix, plus random subsets of the 512-byte pieces written since the last completed
+ * fdatasync, since the host may persist those in any order) and check each state: it opens; every sector reads the value it had at the
  * last flush that completed, or a value written after it; never bytes nobody wrote.
  */
 class CrashStatesTest {
     private static final int SECTORS = 256;
     private static final int OPERATIONS = 1000;
     private static final int SUBSETS_PER_POINT = 3;
+    /** The value id of a discarded sector, which reads as zeros. */
+    private static final int ZEROS = 0;
+    private static final byte[] ZERO_SECTOR = new byte[512];
 
     @TempDir
     Path dir;
@@ -94,6 +97,13 @@ class CrashStatesTest {
                 }
                 int first = random.nextInt(SECTORS);
                 int count = 1 + random.nextInt(Math.min(8, SECTORS - first));
+                if (random.nextInt(10) == 0) {
+                    for (int i = 0; i < count; i++) {
+                        history.written.get(first + i).add(ZEROS);
+                    }
+                    BlockIo.discard(image, first * 512L, count * 512L);
+                    continue;
+                }
                 ByteBuffer data = ByteBuffer.allocate(count * 512);
                 for (int i = 0; i < count; i++) {
                     data.put(valueSector(nextValue, first + i));
@@ -203,6 +213,7 @@ class CrashStatesTest {
             int value = valueOf(got);   // the sector names the value it holds; only that one is rebuilt to compare
             boolean ok = value > 0
                     ? allowed.contains(value) && Arrays.equals(got, valueSector(value, s))
+                    : Arrays.equals(got, ZERO_SECTOR) ? allowed.contains(ZEROS)
                     : floor < 0 && Arrays.equals(got, backing[s]);
             if (!ok) {
                 fail("crash state at log entry " + logLength + " (after " + flushes + " completed flushes): sector " + s

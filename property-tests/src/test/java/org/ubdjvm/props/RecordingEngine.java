@@ -8,6 +8,7 @@ import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoCompletion;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
+import org.ubdjvm.hostio.testing.ForwardingIoEngine;
 
 /**
  * Any engine, with a log of the writes and fdatasyncs it was given: what a test needs to see that a layer made its
@@ -19,7 +20,7 @@ import org.ubdjvm.hostio.SyncEngine;
  * completes. Async engines (io_uring, aio) complete on their own thread, so an issue and its completion can have
  * other events between them; {@link Durability} reads the log with that in mind.
  */
-final class RecordingEngine implements IoEngine {
+final class RecordingEngine extends ForwardingIoEngine {
     enum Kind { WRITE_ISSUED, WRITE_DONE, SYNC_STARTED, SYNC_DONE }
 
     /**
@@ -32,13 +33,12 @@ final class RecordingEngine implements IoEngine {
         }
     }
 
-    private final IoEngine engine;
     private final List<Event> log = new ArrayList<>();
     private int drained;
     private long nextId;
 
     RecordingEngine(IoEngine engine) {
-        this.engine = engine;
+        super(engine);
     }
 
     /** The sync engine. */
@@ -48,27 +48,23 @@ final class RecordingEngine implements IoEngine {
 
     @Override
     public String name() {
-        return "recording " + engine.name();
-    }
-
-    @Override
-    public void read(HostFile file, ByteBuffer dst, long position, IoCompletion done) {
-        engine.read(file, dst, position, done);
+        return "recording " + delegate.name();
     }
 
     @Override
     public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
         long id = record(Kind.WRITE_ISSUED, -1, file.path(), position, src.remaining(), false);
-        engine.write(file, src, position, (n, e) -> {
+        super.write(file, src, position, (n, e) -> {
             record(Kind.WRITE_DONE, id, file.path(), position, n, e != null);
             done.done(n, e);
         });
     }
 
+    /** A punched hole changes what the file reads, so it is a write for the durability order. */
     @Override
     public void punchHole(HostFile file, long position, long length, IoCompletion done) {
         long id = record(Kind.WRITE_ISSUED, -1, file.path(), position, length, false);
-        engine.punchHole(file, position, length, (n, e) -> {
+        super.punchHole(file, position, length, (n, e) -> {
             record(Kind.WRITE_DONE, id, file.path(), position, length, e != null);
             done.done(n, e);
         });
@@ -77,30 +73,10 @@ final class RecordingEngine implements IoEngine {
     @Override
     public void datasync(HostFile file, IoCompletion done) {
         long id = record(Kind.SYNC_STARTED, -1, file.path(), -1, -1, false);
-        engine.datasync(file, (n, e) -> {
+        super.datasync(file, (n, e) -> {
             record(Kind.SYNC_DONE, id, file.path(), -1, -1, e != null);
             done.done(n, e);
         });
-    }
-
-    @Override
-    public void submit() {
-        engine.submit();
-    }
-
-    @Override
-    public void plug() {
-        engine.plug();
-    }
-
-    @Override
-    public void unplug() {
-        engine.unplug();
-    }
-
-    @Override
-    public void close() {
-        engine.close();
     }
 
     /** Whether every write to {@code file} so far completed and was followed by an fdatasync started after that. */

@@ -18,8 +18,8 @@ import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoCompletion;
-import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
+import org.ubdjvm.hostio.testing.ForwardingIoEngine;
 
 class GuestTest {
     @TempDir
@@ -74,9 +74,12 @@ class GuestTest {
     }
 
     /** An engine that returns one flipped bit in some reads: the verifier must notice. */
-    private static final class BitFlippingEngine implements IoEngine {
-        private final SyncEngine real = new SyncEngine();
+    private static final class BitFlippingEngine extends ForwardingIoEngine {
         private int reads;
+
+        BitFlippingEngine() {
+            super(new SyncEngine());
+        }
 
         @Override
         public String name() {
@@ -86,26 +89,12 @@ class GuestTest {
         @Override
         public void read(HostFile file, ByteBuffer dst, long position, IoCompletion done) {
             int at = dst.position();
-            real.read(file, dst, position, (n, e) -> {
+            super.read(file, dst, position, (n, e) -> {
                 if (++reads % 7 == 0 && n > 0) {
                     dst.put(at, (byte) (dst.get(at) ^ 1));
                 }
                 done.done(n, e);
             });
-        }
-
-        @Override
-        public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
-            real.write(file, src, position, done);
-        }
-
-        @Override
-        public void datasync(HostFile file, IoCompletion done) {
-            real.datasync(file, done);
-        }
-
-        @Override
-        public void close() {
         }
     }
 
