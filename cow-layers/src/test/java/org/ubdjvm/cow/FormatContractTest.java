@@ -16,10 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.Disks;
-import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoCompletion;
-import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
+import org.ubdjvm.hostio.testing.ForwardingIoEngine;
 
 /** What {@link FormatTable} does for every format, so no format has to: options, the request check, batching. */
 class FormatContractTest {
@@ -197,44 +196,24 @@ class FormatContractTest {
     }
 
     /** The sync engine, counting plug and unplug calls. */
-    private static final class CountingEngine implements IoEngine {
-        private final SyncEngine real = new SyncEngine();
+    private static final class CountingEngine extends ForwardingIoEngine {
         int plugs;
         int unplugs;
 
-        @Override
-        public String name() {
-            return "counting";
-        }
-
-        @Override
-        public void read(HostFile file, ByteBuffer dst, long position, IoCompletion done) {
-            real.read(file, dst, position, done);
-        }
-
-        @Override
-        public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
-            real.write(file, src, position, done);
-        }
-
-        @Override
-        public void datasync(HostFile file, IoCompletion done) {
-            real.datasync(file, done);
+        CountingEngine() {
+            super(new SyncEngine());
         }
 
         @Override
         public void plug() {
             plugs++;
+            super.plug();
         }
 
         @Override
         public void unplug() {
             unplugs++;
-        }
-
-        @Override
-        public void close() {
-            real.close();
+            super.unplug();
         }
     }
 }
