@@ -3,16 +3,20 @@ package org.ubdjvm.cow;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.ubdjvm.hostio.IoCompletion;
 
 /**
  * One virtual disk, whatever stack of files is behind it. This is all the driver ever sees
  * ("COW lives strictly below the driver as a single-file abstraction").
  *
- * <p>Requests are sector-aligned: {@code offset} and {@code buffer.remaining()} are multiples of
- * {@link #sectorSize()} and lie within {@link #capacity()}. A bad request completes with an {@link ImageException}
+ * <p>Requests are sector-aligned: {@code offset} and {@code buffer.remaining()} (or {@code length}) are multiples of
+ * {@link #sectorSize()} and lie within {@link #capacity()}; writes and discards need a writable image. An image from
+ * {@link FormatTable#open} checks this for every format before the format sees the request (the format's own code
+ * may rely on it): a bad request completes with an {@link ImageException} naming the file, the offset and the reason,
  * and touches nothing. A request uses its buffer from position to limit and leaves the caller's position and limit
- * as they were. Completions may run on any thread.
+ * as they were. Completions may run on any thread, including the caller's before the method returns.
  */
 public interface BlockImage extends Closeable {
     /** Exact size in bytes (a raw backing of 263780 bytes has size 263780). */
@@ -42,6 +46,54 @@ public interface BlockImage extends Closeable {
 
     /** Completes when every write completed before this call is durable on the host, metadata included. */
     void flush(IoCompletion done);
+
+    /**
+     * The run that starts at {@code offset}: at most {@code length} bytes over which one layer of the stack holds
+     * every sector (see {@link Allocation#depth()}), as long as the image knows without reading data; the run need
+     * not be the longest such (the next may have the same depth). Call it again from the run's end for the next one,
+     * or use {@link #allocationMap}. Same alignment and range rules as a read,
+     * and {@code length} must be positive; the run's length is a positive multiple of {@link #sectorSize()}.
+     *
+     * <p>The answer describes completed writes and discards; one racing with this call may or may not be seen. A
+     * sector of this layer that mixes several layers below (possible only when this layer's sectors are larger than
+     * theirs) is reported as held by the uppermost of them that holds any of it. This call may block on metadata
+     * I/O (a remote layer); do not call it from a completion.
+     *
+     * @throws ImageException a bad range, named with the file and the reason
+     */
+    Allocation allocation(long offset, long length) throws IOException;
+
+    /**
+     * Every run of {@code [offset, offset + length)} in order, by repeated {@link #allocation} calls, adjacent runs
+     * of the same depth merged into one.
+     */
+    default List<Allocation> allocationMap(long offset, long length) throws IOException {
+        List<Allocation> runs = new ArrayList<>();
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+            Allocation run = allocation(at, end - at);
+            Allocation last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (last != null && last.depth() == run.depth()) {
+                runs.set(runs.size() - 1, new Allocation(last.offset(), last.length() + run.length(), run.depth()));
+            } else {
+                runs.add(run);
+            }
+            at = run.end();
+        }
+        return runs;
+    }
+
+    /**
+     * The calling thread starts a batch: the requests it issues until {@link #unplug()} may be held and reach the
+     * host together, in one system call where the engine can (the kernel's {@code blk_plug}). Completions may still
+     * run meanwhile. Every layer forwards this to what lies below it, so a caller batches without knowing which
+     * engines carry the stack. Calls do not nest: one {@code unplug()} ends the batch.
+     */
+    void plug();
+
+    /** Ends the calling thread's batch: everything it issued since {@link #plug()} is on its way to the host. */
+    void unplug();
 
     /** What this layer is and what lies below it. */
     ImageInfo info() throws IOException;

@@ -2,34 +2,60 @@ package org.ubdjvm.cow;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.OpenMode;
 
 /**
- * The one table of format plug-ins. Entry 0 is raw: it claims nothing when probing and is used when no other entry
- * claims the file, or always when asked for by name (the kernel's {@code d} flag). Probe order is table order.
+ * The one table of format plug-ins and the entry point for every format operation: generic code calls
+ * {@link #open}, {@link #create} and {@link #check} here, never a format directly. Entry 0 is raw: it claims nothing
+ * when probing and is used when no other entry claims the file, or always when asked for by name (the kernel's
+ * {@code d} flag). Probe order is table order.
  */
 public final class FormatTable {
     /** Deeper chains are almost surely a loop of backing files. */
     static final int MAX_CHAIN_DEPTH = 64;
 
     private final List<ImageFormat> formats;
+    private final ImageFormat layerFormat;
 
+    /** A table whose {@link #layerFormat()} is entry 1 (raw alone, if there is none). */
     public FormatTable(List<ImageFormat> formats) {
+        this(formats, formats.size() > 1 ? formats.get(1).name() : RawFormat.NAME);
+    }
+
+    /**
+     * @param formats     entry 0 must be raw
+     * @param layerFormat the name of the format a new layer over a backing gets when the caller names none
+     */
+    public FormatTable(List<ImageFormat> formats, String layerFormat) {
         if (formats.isEmpty() || !(formats.get(0) instanceof RawFormat)) {
             throw new IllegalArgumentException("entry 0 of the format table must be raw");
         }
         this.formats = List.copyOf(formats);
+        this.layerFormat = formats.stream().filter(f -> f.name().equals(layerFormat)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("layer format " + layerFormat + " is not in the table"));
     }
 
-    /** raw, then UML COW (V1, V2, V3 and the old 64-bit V3 behind one entry, told apart by its version field). */
+    /**
+     * raw, then UML COW (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field); new layers are
+     * UML COW.
+     */
     public static FormatTable standard() {
-        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat()));
+        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat()), UmlCowFormat.NAME);
     }
 
     public List<ImageFormat> formats() {
         return formats;
+    }
+
+    /**
+     * The format a new layer over a backing gets when none is named: the driver's create-on-open
+     * ({@code ubdN=cow,backing} with no {@code cow} yet) and a live snapshot's new top.
+     */
+    public ImageFormat layerFormat() {
+        return layerFormat;
     }
 
     public ImageFormat byName(String name) throws UnknownFormatException {
@@ -42,17 +68,46 @@ public final class FormatTable {
                 + formats.stream().map(ImageFormat::name).collect(Collectors.joining(", ")) + ")");
     }
 
-    /** Opens {@code spec.file()} and, through the formats, every layer below it. */
+    /**
+     * Opens {@code spec.file()} and, through the formats, every layer below it. Every layer handed out checks each
+     * request (alignment, range, read-only) before its format sees it.
+     */
     public BlockImage open(OpenSpec spec) throws IOException {
         if (spec.depth() > MAX_CHAIN_DEPTH) {
             throw new ImageException(spec.file(), "backing chain deeper than " + MAX_CHAIN_DEPTH + " layers (a loop?)");
         }
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
-        return format.open(spec, this);
+        return new CheckedImage(spec.file(), format.open(spec, this));
     }
 
+    /**
+     * Creates an image: the options must all be declared by the format ({@link ImageFormat#createOptions()}) with
+     * values of their types, else one {@link ImageException} naming the file and the option, and nothing is written.
+     */
     public void create(CreateSpec spec) throws IOException {
-        byName(spec.format()).create(spec, this);
+        ImageFormat format = byName(spec.format());
+        List<CreateOption> declared = format.createOptions();
+        for (Map.Entry<String, String> given : spec.options().entrySet()) {
+            CreateOption option = declared.stream().filter(o -> o.name().equals(given.getKey())).findFirst()
+                    .orElseThrow(() -> new ImageException(spec.file(), "format " + format.name() + " has no option '"
+                            + given.getKey() + "' (" + known(declared) + ")"));
+            ImageException bad = option.validate(spec.file(), given.getValue());
+            if (bad != null) {
+                throw bad;
+            }
+        }
+        format.create(spec, this);
+    }
+
+    private static String known(List<CreateOption> declared) {
+        return declared.isEmpty() ? "it takes none"
+                : "known: " + declared.stream().map(CreateOption::name).collect(Collectors.joining(", "));
+    }
+
+    /** Checks {@code spec.file()} as its format (named or probed); see {@link ImageFormat#check}. */
+    public CheckReport check(OpenSpec spec, boolean repair) throws IOException {
+        ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
+        return format.check(spec, repair, this);
     }
 
     /** The format that claims the file, or raw. */

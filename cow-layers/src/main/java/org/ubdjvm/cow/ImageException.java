@@ -36,6 +36,11 @@ public final class ImageException extends IOException {
 
     /** A header field with a bad value, e.g. {@code cow.img: header field alignment (offset 24): must be ...}. */
     static ImageException field(Path file, String field, int offset, String reason) {
-        return new ImageException(file, "header field " + field + " (offset " + offset + "): " + reason);
+        return new ImageException(file, fieldReason(field, offset, reason));
+    }
+
+    /** The reason part of {@link #field}, for reports that name the file once. */
+    static String fieldReason(String field, int offset, String reason) {
+        return "header field " + field + " (offset " + offset + "): " + reason;
     }
 }

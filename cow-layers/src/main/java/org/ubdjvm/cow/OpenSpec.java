@@ -40,6 +40,10 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
         return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth);
     }
 
+    public OpenSpec withEngine(IoEngine e) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth);
+    }
+
     public OpenSpec withWarnings(Consumer<String> w) {
         return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth);
     }

@@ -1,6 +1,7 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
+import java.util.List;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.OpenMode;
 
@@ -28,6 +29,11 @@ public final class RawFormat implements ImageFormat {
     }
 
     @Override
+    public List<CreateOption> createOptions() {
+        return List.of();
+    }
+
+    @Override
     public void create(CreateSpec spec, FormatTable table) throws IOException {
         if (spec.backing() != null) {
             throw new ImageException(spec.file(), "format raw takes no backing file");
@@ -40,5 +46,15 @@ public final class RawFormat implements ImageFormat {
         try (HostFile f = HostFile.open(spec.file(), OpenMode.CREATE_NEW)) {
             f.extendSparse(size);
         }
+    }
+
+    /** Every byte of a raw file is disk, so there is nothing to be inconsistent; the file need only be readable. */
+    @Override
+    public CheckReport check(OpenSpec spec, boolean repair, FormatTable table) throws IOException {
+        if (spec.backing() != null) {
+            throw new ImageException(spec.file(), "a raw image has no backing file (given: " + spec.backing() + ")");
+        }
+        HostFile.open(spec.file(), OpenMode.READ_ONLY).close();
+        return CheckReport.clean(spec.file(), NAME);
     }
 }

@@ -38,11 +38,6 @@ final class RawImage implements BlockImage {
 
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
-        ImageException bad = RequestCheck.check(file.path(), this, offset, dst.remaining(), false);
-        if (bad != null) {
-            done.done(0, bad);
-            return;
-        }
         int length = dst.remaining();
         int start = dst.position();
         engine.read(file, dst.duplicate(), offset, (n, e) -> {
@@ -56,22 +51,12 @@ final class RawImage implements BlockImage {
 
     @Override
     public void write(long offset, ByteBuffer src, IoCompletion done) {
-        ImageException bad = RequestCheck.check(file.path(), this, offset, src.remaining(), true);
-        if (bad != null) {
-            done.done(0, bad);
-            return;
-        }
         engine.write(file, src.duplicate(), offset, done);
         engine.submit();
     }
 
     @Override
     public void discard(long offset, long length, IoCompletion done) {
-        ImageException bad = RequestCheck.check(file.path(), this, offset, length, true);
-        if (bad != null) {
-            done.done(0, bad);
-            return;
-        }
         engine.punchHole(file, offset, length, done);
     }
 
@@ -79,6 +64,22 @@ final class RawImage implements BlockImage {
     public void flush(IoCompletion done) {
         engine.datasync(file, done);
         engine.submit();
+    }
+
+    /** A raw file holds every byte of its disk itself. */
+    @Override
+    public Allocation allocation(long offset, long length) {
+        return new Allocation(offset, length, 0);
+    }
+
+    @Override
+    public void plug() {
+        engine.plug();
+    }
+
+    @Override
+    public void unplug() {
+        engine.unplug();
     }
 
     @Override

@@ -5,17 +5,22 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.OpenMode;
 
 /**
- * UML COW, versions 1, 2 and 3 (and the old 64-bit V3), as the kernel and uml_mkcow/uml_moo read and write them.
+ * UML COW, versions 1, 2 and 3 (and V3-old64, the padded layout of old 64-bit builds), as the kernel and uml_mkcow/uml_moo read and write them.
  * Opening applies the kernel's checks with the kernel's words: backing size, then mtime, then a backing path that
  * differs from the header's.
  */
 public final class UmlCowFormat implements ImageFormat {
     public static final String NAME = "cow";
     public static final int DEFAULT_VERSION = 3;
+    static final CreateOption VERSION = new CreateOption("version", CreateOption.Type.NUMBER,
+            String.valueOf(DEFAULT_VERSION), "header version: 1 or 2 (obsolete, warned), 3");
+    static final CreateOption OLD64 = new CreateOption("old64", CreateOption.Type.BOOL, "off",
+            "V3-old64: the padded V3 layout 64-bit builds wrote before Dec 2005 (for compatibility tests)");
     /** uml_mkcow uses the host page size. */
     static final int CREATE_ALIGNMENT = 4096;
     static final int CREATE_SECTOR_SIZE = 512;
@@ -37,7 +42,7 @@ public final class UmlCowFormat implements ImageFormat {
         BlockImage backing = null;
         try {
             UmlCowHeader header = UmlCowHeader.decode(ProbeBytes.read(cow));
-            if (header.layout() == UmlCowLayout.V3_BROKEN64) {
+            if (header.layout() == UmlCowLayout.V3_OLD64) {
                 spec.warnings().accept(spec.file() + ": read_cow_header - broken V3 file with 64-bit layout - recovering content.");
             }
             long fileLength = cow.size();
@@ -62,33 +67,21 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
-    /**
-     * Reads the bitmap and checks that it and every allocated sector lie inside the file. For V1/V2 the version's
-     * formula can drop the last bits (the rounding bug); those are read from the padding before the data area and
-     * count as clear where they would overlap the data.
-     */
+    /** Reads the bitmap; refuses a file too short for it, or with a set bit whose data lies past the end. */
     private static CowBitmap loadBitmap(HostFile cow, UmlCowHeader h, long fileLength) throws IOException {
-        long bo = h.bitmapOffset();
-        if (fileLength < bo + h.bitmapLength()) {
-            throw new ImageException(cow.path(), "bitmap truncated: the file ends at " + fileLength
-                    + " but the bitmap needs bytes " + bo + ".." + (bo + h.bitmapLength() - 1));
+        String truncated = UmlCowConsistency.bitmapTruncated(h, fileLength);
+        if (truncated != null) {
+            throw new ImageException(cow.path(), truncated);
         }
-        long sectors = h.sectors();
-        int needed = (int) ((sectors + 7) / 8);
-        int readable = (int) Math.max(0, Math.min(needed, Math.min(fileLength, h.dataOffset()) - bo));
-        byte[] bits = new byte[needed];
-        cow.read(ByteBuffer.wrap(bits, 0, readable), bo);
-        CowBitmap bitmap = new CowBitmap(bits, sectors);
-        long highest = bitmap.highestSet();
-        if (highest >= 0 && h.dataOffset() + highest * h.sectorSize() >= fileLength) {
-            throw new ImageException(cow.path(), "data truncated: sector " + highest
-                    + " is marked in the bitmap but its data at offset " + (h.dataOffset() + highest * h.sectorSize())
-                    + " lies past the end of the file (" + fileLength + " bytes)");
+        CowBitmap bitmap = new CowBitmap(UmlCowConsistency.readBitmap(cow, h, fileLength), h.sectors());
+        String pastEnd = UmlCowConsistency.dataPastEnd(h, bitmap, fileLength);
+        if (pastEnd != null) {
+            throw new ImageException(cow.path(), pastEnd);
         }
         return bitmap;
     }
 
-    private static Path chooseBacking(OpenSpec spec, UmlCowHeader header) throws ImageException {
+    static Path chooseBacking(OpenSpec spec, UmlCowHeader header) throws ImageException {
         if (spec.backing() != null) {
             return spec.backing();
         }
@@ -105,7 +98,7 @@ public final class UmlCowFormat implements ImageFormat {
      * its disk. A real COW file is always longer than its virtual size (header, bitmap), so a COW backing is still
      * found by probing.
      */
-    private static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath, long size) throws IOException {
+    static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath, long size) throws IOException {
         if (!Files.exists(backingPath)) {
             throw new ImageException(spec.file(), "backing file " + ImageException.quote(backingPath) + ": no such file");
         }
@@ -117,20 +110,10 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
-    /** The kernel's checks, in its order and words (spec 6.2): size first, then mtime. */
     private static void checkBacking(Path file, UmlCowHeader h, BlockImage backing, Path backingPath) throws IOException {
-        if (h.size() != backing.size()) {
-            throw new ImageException(file, "Size mismatch (" + h.size() + " vs " + backing.size()
-                    + ") of COW header vs backing file " + ImageException.quote(backingPath));
-        }
-        long mtime = HostFile.mtimeSeconds(backingPath);
-        if (h.mtime() != mtime) {
-            throw new ImageException(file, "mtime mismatch (" + h.mtime() + " vs " + mtime
-                    + ") of COW header vs backing file " + ImageException.quote(backingPath));
-        }
-        if (backing.sectorSize() > h.sectorSize() || h.sectorSize() % backing.sectorSize() != 0) {
-            throw ImageException.field(file, "sectorsize", h.layout().sectorOffset(), "sector size "
-                    + h.sectorSize() + " is not a multiple of the backing file's " + backing.sectorSize());
+        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath);
+        if (mismatch != null) {
+            throw new ImageException(file, mismatch);
         }
     }
 
@@ -155,25 +138,31 @@ public final class UmlCowFormat implements ImageFormat {
     }
 
     @Override
+    public List<CreateOption> createOptions() {
+        return List.of(VERSION, OLD64);
+    }
+
+    @Override
     public void create(CreateSpec spec, FormatTable table) throws IOException {
         Path file = spec.file();
         if (spec.backing() == null) {
             throw new ImageException(file, "format cow needs a backing file (-b BACKING)");
         }
-        int version = spec.version() == 0 ? DEFAULT_VERSION : spec.version();
+        long version = VERSION.number(spec);
         if (version < 1 || version > 3) {
             throw new ImageException(file, "cannot create UML COW version " + version + " (known: 1, 2, 3)");
         }
-        if (spec.old64BitV3() && version != 3) {
-            throw new ImageException(file, "the old 64-bit layout exists for version 3 only, not " + version);
+        boolean old64 = OLD64.bool(spec);
+        if (old64 && version != 3) {
+            throw new ImageException(file, "old64 (the V3-old64 layout) exists for version 3 only, not " + version);
         }
-        UmlCowLayout layout = spec.old64BitV3() ? UmlCowLayout.V3_BROKEN64 : UmlCowLayout.forCreate(version);
+        UmlCowLayout layout = old64 ? UmlCowLayout.V3_OLD64 : UmlCowLayout.forCreate((int) version);
         long size = backingSize(spec, table);
         if (layout.floorBitmap() && size % (8L * CREATE_SECTOR_SIZE) != 0) {
             throw new ImageException(file, layout.name() + " cannot describe a " + size + "-byte disk: its bitmap"
                     + " rounds down and loses the last sectors (the V1/V2 rounding bug); use version 3");
         }
-        if (layout.obsolete() || spec.old64BitV3()) {
+        if (layout.obsolete() || old64) {
             spec.warnings().accept("warning: UML COW " + layout.name() + " is obsolete; V3 is the current format");
         }
         UmlCowHeader header = new UmlCowHeader(layout, HostFile.mtimeSeconds(spec.backing()), size,
@@ -225,4 +214,8 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
+    @Override
+    public CheckReport check(OpenSpec spec, boolean repair, FormatTable table) throws IOException {
+        return new UmlCowCheck(spec, repair, table).run();
+    }
 }

@@ -75,7 +75,7 @@ record UmlCowHeader(UmlCowLayout layout, long mtime, long size, int sectorSize, 
             // A packed V3 has its backing path at 32; a real path never starts with four NULs, so four zero bytes
             // there mean the old padded layout, whose cow_format (0) sits at 32. The kernel uses the same test.
             case 3 -> b.length >= 36 && intAt(b, 32, ByteOrder.BIG_ENDIAN) == 0
-                    ? UmlCowLayout.V3_BROKEN64 : UmlCowLayout.V3;
+                    ? UmlCowLayout.V3_OLD64 : UmlCowLayout.V3;
             default -> throw ImageException.field(file, "version", 4,
                     "unsupported COW version " + Integer.toUnsignedString(version) + " (known: 1, 2, 3)");
         };

@@ -59,11 +59,6 @@ final class UmlCowImage implements BlockImage {
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
         int length = dst.remaining();
-        ImageException bad = RequestCheck.check(cow.path(), this, offset, length, false);
-        if (bad != null) {
-            done.done(0, bad);
-            return;
-        }
         int start = dst.position();
         long first = offset / ss;
         long end = first + length / ss;
@@ -111,11 +106,6 @@ final class UmlCowImage implements BlockImage {
     @Override
     public void write(long offset, ByteBuffer src, IoCompletion done) {
         int length = src.remaining();
-        ImageException bad = RequestCheck.check(cow.path(), this, offset, length, true);
-        if (bad != null) {
-            done.done(0, bad);
-            return;
-        }
         ImageException unaddressable = checkAddressable(offset, length);
         if (unaddressable != null) {
             done.done(0, unaddressable);
@@ -131,10 +121,7 @@ final class UmlCowImage implements BlockImage {
      */
     @Override
     public void discard(long offset, long length, IoCompletion done) {
-        ImageException bad = RequestCheck.check(cow.path(), this, offset, length, true);
-        if (bad == null) {
-            bad = checkAddressable(offset, length);
-        }
+        ImageException bad = checkAddressable(offset, length);
         if (bad != null) {
             done.done(0, bad);
             return;
@@ -177,6 +164,64 @@ final class UmlCowImage implements BlockImage {
             return;
         }
         flusher.flush(done);
+    }
+
+    /**
+     * Set bits are this layer's; a run of clear bits is asked of the layer below, and past the end of the layer
+     * below it reads zeros. A sector of ours that the layer below answers in pieces (its sectors are smaller) is
+     * reported whole, as the uppermost layer holding any of it.
+     */
+    @Override
+    public Allocation allocation(long offset, long length) throws IOException {
+        long first = offset / ss;
+        long end = first + length / ss;
+        boolean inCow = bitmap.get(first);
+        long runEnd = bitmap.runEnd(first, end, inCow);
+        long runLength = (runEnd - first) * ss;
+        if (inCow) {
+            return new Allocation(offset, runLength, 0);
+        }
+        Allocation below = below(offset, runLength);
+        long whole = below.length() / ss * ss;
+        if (whole > 0) {
+            return below.limit(whole);
+        }
+        return new Allocation(offset, ss, uppermost(offset));
+    }
+
+    /** The run at {@code offset} as seen from here, zeros past the end of the layer below. */
+    private Allocation below(long offset, long length) throws IOException {
+        long available = backing.capacity() - offset;
+        if (available <= 0) {
+            return new Allocation(offset, length, Allocation.ZEROS);
+        }
+        return backing.allocation(offset, Math.min(length, available)).fromAbove();
+    }
+
+    /** The uppermost layer holding any part of our sector at {@code offset}, or zeros if none does. */
+    private int uppermost(long offset) throws IOException {
+        int depth = Allocation.ZEROS;
+        for (long at = offset; at < offset + ss; ) {
+            Allocation part = below(at, offset + ss - at);
+            if (!part.zeros() && (depth == Allocation.ZEROS || part.depth() < depth)) {
+                depth = part.depth();
+            }
+            at = part.end();
+        }
+        return depth;
+    }
+
+    /** The whole stack usually shares one engine; plugging it twice is harmless and keeps mixed stacks right. */
+    @Override
+    public void plug() {
+        engine.plug();
+        backing.plug();
+    }
+
+    @Override
+    public void unplug() {
+        backing.unplug();
+        engine.unplug();
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  * positions, the byte order and two rounding rules, so one codec ({@link UmlCowHeader}) reads and writes them all.
  * An offset of -1 means the version has no such field.
  *
- * @param name           what users see ("V3", "V3 (old 64-bit layout)")
+ * @param name           what users see ("V3", "V3-old64")
  * @param version        the version field's value
  * @param order          byte order of every field but the magic
  * @param headerSize     bytes the header occupies
@@ -33,8 +33,12 @@ record UmlCowLayout(String name, int version, ByteOrder order, int headerSize, i
             8, 4096, 4104, 4108, 4116, -1, -1, true);
     static final UmlCowLayout V3 = new UmlCowLayout("V3", 3, ByteOrder.BIG_ENDIAN, 4128,
             32, 4096, 8, 12, 20, 24, 28, false);
-    /** 64-bit builds before Dec 2005 padded the struct: 4 bytes after mtime, 4 at the end. */
-    static final UmlCowLayout V3_BROKEN64 = new UmlCowLayout("V3 (old 64-bit layout)", 3, ByteOrder.BIG_ENDIAN, 4136,
+    /**
+     * V3-old64: 64-bit builds before Dec 2005 padded the struct, 4 bytes after mtime and 4 at the end (the kernel
+     * calls it "broken V3 file with 64-bit layout"). One name everywhere: V3_OLD64 here, option {@code old64} at
+     * create, "V3-old64" where users read it.
+     */
+    static final UmlCowLayout V3_OLD64 = new UmlCowLayout("V3-old64", 3, ByteOrder.BIG_ENDIAN, 4136,
             36, 4096, 8, 16, 24, 28, 32, false);
 
     /** The layout a new file of {@code version} gets. */

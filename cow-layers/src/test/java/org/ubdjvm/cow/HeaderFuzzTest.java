@@ -81,7 +81,7 @@ class HeaderFuzzTest {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         long mtime = Files.getLastModifiedTime(back).to(TimeUnit.SECONDS);
         List<Base> out = new ArrayList<>();
-        for (UmlCowLayout layout : List.of(UmlCowLayout.V1, UmlCowLayout.V2, UmlCowLayout.V3, UmlCowLayout.V3_BROKEN64)) {
+        for (UmlCowLayout layout : List.of(UmlCowLayout.V1, UmlCowLayout.V2, UmlCowLayout.V3, UmlCowLayout.V3_OLD64)) {
             UmlCowHeader h = new UmlCowHeader(layout, mtime, 64 * 1024, 512, layout.alignOffset() < 0 ? 512 : 4096, 0,
                     back.toString());
             Path f = dir.resolve("base-" + layout.version() + "-" + layout.headerSize() + ".cow");

@@ -31,7 +31,7 @@ class UmlCowImageTest {
 
     private Path cowOver(Path backing, int version) throws IOException {
         Path cow = dir.resolve("v" + version + "-" + backing.getFileName() + ".cow");
-        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, backing, version, w -> { }));
+        TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(backing).withOption("version", "" + version));
         return cow;
     }
 
@@ -68,17 +68,17 @@ class UmlCowImageTest {
     }
 
     @Test
-    void theOld64BitV3LayoutCanBeCreatedAndReadsAndWritesLikeTheKernelRecoversIt() throws IOException {
+    void theV3Old64LayoutCanBeCreatedAndReadsAndWritesLikeTheKernelRecoversIt() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = dir.resolve("old.cow");
         List<String> warnings = new ArrayList<>();
-        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, back, 3, warnings::add, true));
-        assertTrue(warnings.get(0).contains("V3 (old 64-bit layout) is obsolete"), warnings.toString());
+        TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(back).withOption("old64", "on").withWarnings(warnings::add));
+        assertTrue(warnings.get(0).contains("V3-old64 is obsolete"), warnings.toString());
         byte[] raw = Files.readAllBytes(cow);
         assertEquals(0, ByteBuffer.wrap(raw, 32, 4).getInt(), "cow_format at 32, where a packed V3 has its path");
         assertEquals(back.toString().charAt(0), (char) raw[36], "backing path at 36");
         try (BlockImage image = open(cow, false)) {
-            assertEquals("V3 (old 64-bit layout)", image.info().formatSpecific().get("layout"));
+            assertEquals("V3-old64", image.info().formatSpecific().get("layout"));
             BlockIo.write(image, 512, ByteBuffer.wrap(Disks.sector("cow %06d ", 1)));
         }
         try (BlockImage image = open(cow, true)) {
@@ -213,11 +213,13 @@ class UmlCowImageTest {
     void obsoleteVersionsWarnAndRefuseSizesTheirBitmapCannotDescribe(int version) throws IOException {
         List<String> warnings = new ArrayList<>();
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
-        TABLE.create(new CreateSpec(dir.resolve("ok.cow"), UmlCowFormat.NAME, 0, back, version, warnings::add));
+        TABLE.create(CreateSpec.of(dir.resolve("ok.cow"), UmlCowFormat.NAME).withBacking(back)
+                .withOption("version", "" + version).withWarnings(warnings::add));
         assertTrue(warnings.get(0).contains("obsolete"), warnings.toString());
         Path odd = Disks.patternedRaw(dir.resolve("odd.img"), 263780);
         ImageException e = assertThrows(ImageException.class, () ->
-                TABLE.create(new CreateSpec(dir.resolve("odd.cow"), UmlCowFormat.NAME, 0, odd, version, w -> { })));
+                TABLE.create(CreateSpec.of(dir.resolve("odd.cow"), UmlCowFormat.NAME).withBacking(odd)
+                        .withOption("version", "" + version)));
         assertTrue(e.getMessage().contains("rounding bug"), e.getMessage());
         assertTrue(Files.notExists(dir.resolve("odd.cow")), "nothing left behind");
     }

@@ -43,7 +43,7 @@ class UmlKernelInteropTest {
         SharedVectors.copyTo(dir);
         Path back = dir.resolve("back-ext2-512k.img");
         Path cow = dir.resolve("ours.cow");
-        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, back, 3, w -> { }));
+        TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(back));
         int before = mountCount(Files.readAllBytes(back));
 
         String log = UmlKernel.boot(dir, cow.getFileName() + "," + back.getFileName(), true);
@@ -70,7 +70,7 @@ class UmlKernelInteropTest {
         Path zeros = dir.resolve("zeros.img");
         Files.write(zeros, new byte[fs.length]);
         Path cow = dir.resolve("fs.cow");
-        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, zeros, 3, w -> { }));
+        TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(zeros));
         int pages = 0;
         try (BlockImage image = TABLE.open(OpenSpec.of(cow, new SyncEngine()))) {
             // Whole 4 KiB pages only: the 6.1 kernel misreads a page that mixes COW and backing sectors.

@@ -28,7 +28,7 @@ class CloseMakesWritesDurableTest {
         FormatTable table = FormatTable.standard();
         if (version > 0) {
             Path cow = dir.resolve("top.cow");
-            table.create(new CreateSpec(cow, "cow", 0, top, version, w -> { }));
+            table.create(CreateSpec.of(cow, "cow").withBacking(top).withOption("version", "" + version));
             top = cow;
         }
         RecordingEngine engine = new RecordingEngine();

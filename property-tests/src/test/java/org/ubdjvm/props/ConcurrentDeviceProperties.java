@@ -77,7 +77,7 @@ class ConcurrentDeviceProperties {
             Files.write(back, new byte[SECTORS * SECTOR]); // initial content: write id 0 everywhere
             String arg = "ubd0=" + back;
             if (cow) {
-                FormatTable.standard().create(new CreateSpec(dir.resolve("top.cow"), "cow", 0, back, 3, w -> { }));
+                FormatTable.standard().create(CreateSpec.of(dir.resolve("top.cow"), "cow").withBacking(back));
                 arg = "ubd0=" + dir.resolve("top.cow");
             }
             UbdDevice device = table.add(arg);

@@ -16,7 +16,7 @@ record CowGeometry(int version, long size, boolean old64) {
 
     CowGeometry {
         if (version < 1 || version > 3 || old64 && version != 3) {
-            throw new IllegalArgumentException("UML COW version " + version + (old64 ? " (old 64-bit layout)" : ""));
+            throw new IllegalArgumentException("UML COW version " + version + (old64 ? " (V3-old64)" : ""));
         }
     }
 
@@ -63,7 +63,7 @@ record CowGeometry(int version, long size, boolean old64) {
         return version == 3 ? cowFormatOffset() + 4 : 8;
     }
 
-    /** Bytes the header struct occupies: V1 280, V2 4120, V3 4128, old 64-bit V3 4136 (its tail padding included). */
+    /** Bytes the header struct occupies: V1 280, V2 4120, V3 4128, V3-old64 4136 (its tail padding included). */
     int headerSize() {
         return switch (version) {
             case 1 -> 280;
@@ -72,7 +72,7 @@ record CowGeometry(int version, long size, boolean old64) {
         };
     }
 
-    /** Where the header's padding is (old 64-bit V3 only): bytes that must be zero. */
+    /** Where the header's padding is (V3-old64 only): bytes that must be zero. */
     int[][] paddingRanges() {
         return old64 ? new int[][] {{12, 16}, {4132, 4136}} : new int[0][];
     }

@@ -77,7 +77,7 @@ class CrashStatesTest {
         }
         Path cow = dir.resolve("crash.cow");
         FormatTable table = FormatTable.standard();
-        table.create(new CreateSpec(cow, "cow", 0, back, version, w -> { }));
+        table.create(CreateSpec.of(cow, "cow").withBacking(back).withOption("version", "" + version));
         byte[] initial = Files.readAllBytes(cow);
         HostWriteLog log = new HostWriteLog(cow.getFileName().toString());
         History history = new History();

@@ -59,7 +59,7 @@ class DiskProperties {
         }
     }
 
-    /** One format alone: raw, or V1, V2, V3 or old-V3 over a raw backing; on any engine. */
+    /** One format alone: raw, or V1, V2, V3 or V3-old64 over a raw backing; on any engine. */
     @Property
     void singleImageBehavesLikeAByteArray(@ForAll("singleImages") DiskSetup setup,
                                           @ForAll("singleImageSteps") ActionChain<DiskUnderTest> steps)
@@ -86,7 +86,7 @@ class DiskProperties {
         Arbitrary<DiskSetup> raw = anySizes().map(size -> new DiskSetup(size, List.of()));
         Arbitrary<DiskSetup> v1v2 = Combinators.combine(Arbitraries.of(LayerKind.V1, LayerKind.V2), alignedSizes())
                 .as((kind, size) -> new DiskSetup(size, List.of(kind)));
-        Arbitrary<DiskSetup> v3 = Combinators.combine(Arbitraries.of(LayerKind.V3, LayerKind.OLD_V3),
+        Arbitrary<DiskSetup> v3 = Combinators.combine(Arbitraries.of(LayerKind.V3, LayerKind.V3_OLD64),
                 Arbitraries.oneOf(alignedSizes(), anySizes())).as((kind, size) -> new DiskSetup(size, List.of(kind)));
         return onAnyEngine(Arbitraries.oneOf(v3, v1v2, raw));
     }
@@ -131,8 +131,8 @@ class DiskProperties {
         end.closeAndCheckFiles();
         Statistics.label("COW layers at the end").collect(end.model().cowLayers());
         Statistics.label("engine").collect(tried.engine());
-        Statistics.label("old-V3 layers").collect(end.model().layers().stream()
-                .filter(l -> l.kind() == LayerKind.OLD_V3).count() > 0 ? "some" : "none");
+        Statistics.label("V3-old64 layers").collect(end.model().layers().stream()
+                .filter(l -> l.kind() == LayerKind.V3_OLD64).count() > 0 ? "some" : "none");
         Statistics.label("reads across layers").collect(end.straddlingReads() > 0 ? "some" : "none");
     }
 }

@@ -280,7 +280,8 @@ final class DiskUnderTest implements Closeable {
 
     private void createLayer(LayerKind kind) throws IOException {
         Path file = layerFile(kind);
-        table.create(new CreateSpec(file, "cow", 0, model.top().file(), kind.version(), w -> { }, kind.old64()));
+        table.create(CreateSpec.of(file, "cow").withBacking(model.top().file()).withOption("version", "" + kind.version())
+                .withOption("old64", kind.old64() ? "on" : "off"));
         model.addLayer(file, kind);
     }
 

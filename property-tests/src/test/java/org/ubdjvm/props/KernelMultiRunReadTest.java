@@ -32,7 +32,7 @@ class KernelMultiRunReadTest {
         Files.write(backing, SectorData.backing(64 * 1024));
         Path cow = dir.resolve("over.cow");
         FormatTable table = FormatTable.standard();
-        table.create(new CreateSpec(cow, "cow", 0, backing, 3, w -> { }));
+        table.create(CreateSpec.of(cow, "cow").withBacking(backing));
 
         try (BlockImage image = table.open(OpenSpec.of(cow, new SyncEngine()))) {
             BlockIo.write(image, SECTOR, ByteBuffer.wrap(cowSector(1)));

@@ -34,8 +34,8 @@ class OverflowingRequestProperties {
                 new DiskSetup(64 * 1024, List.of(LayerKind.V1)),
                 new DiskSetup(64 * 1024, List.of(LayerKind.V2)),
                 new DiskSetup(263_780, List.of(LayerKind.V3)),
-                new DiskSetup(263_780, List.of(LayerKind.OLD_V3)),
-                new DiskSetup(64 * 1024, List.of(LayerKind.V1, LayerKind.V2, LayerKind.V3, LayerKind.OLD_V3)));
+                new DiskSetup(263_780, List.of(LayerKind.V3_OLD64)),
+                new DiskSetup(64 * 1024, List.of(LayerKind.V1, LayerKind.V2, LayerKind.V3, LayerKind.V3_OLD64)));
     }
 
     @Provide

@@ -3,7 +3,6 @@ package org.ubdjvm.driver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.ubdjvm.cow.BlockImage;
-import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
 import org.ubdjvm.queue.RequestOp;
@@ -14,14 +13,12 @@ final class ImageRequestHandler implements RequestHandler {
     private final BlockImage image;
     private final FlushMode flushMode;
     private final boolean noTrim;
-    private final IoEngine engine;
     /** Worker thread only: a batch is open, its submits are held until endOfBatch. */
     private boolean plugged;
 
-    ImageRequestHandler(String device, BlockImage image, IoEngine engine, FlushMode flushMode, boolean noTrim) {
+    ImageRequestHandler(String device, BlockImage image, FlushMode flushMode, boolean noTrim) {
         this.device = device;
         this.image = image;
-        this.engine = engine;
         this.flushMode = flushMode;
         this.noTrim = noTrim;
     }
@@ -29,7 +26,7 @@ final class ImageRequestHandler implements RequestHandler {
     @Override
     public void start(RequestOp op, long offset, long length, ByteBuffer buffer, RequestCompletion done) {
         if (!plugged) {
-            engine.plug();
+            image.plug();
             plugged = true;
         }
         switch (op) {
@@ -58,7 +55,7 @@ final class ImageRequestHandler implements RequestHandler {
     public void endOfBatch() {
         if (plugged) {
             plugged = false;
-            engine.unplug();
+            image.unplug();
         }
     }
 }

@@ -7,7 +7,6 @@ import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.RawFormat;
-import org.ubdjvm.cow.UmlCowFormat;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestOp;
 import org.ubdjvm.queue.RequestRing;
@@ -17,6 +16,9 @@ import org.ubdjvm.queue.RequestRing;
  * driver knows flags, geometry and barriers; how bytes reach the host is the image's and the engine's business.
  */
 public final class UbdDevice implements AutoCloseable {
+    /** The create option {@code V<n>} sets on a layer made on open: the seed's "header version". */
+    static final String CREATE_VERSION_OPTION = "version";
+
     private final DeviceSpec spec;
     private final BlockImage image;
     private final RequestRing ring;
@@ -33,7 +35,8 @@ public final class UbdDevice implements AutoCloseable {
 
     /**
      * Opens the device as the kernel does: {@code d} (or {@code V0}) means raw; a COW file named with a backing file
-     * that does not exist yet is created first ({@code Creating "cow" as COW file for "backing"}).
+     * that does not exist yet is created first ({@code Creating "cow" as COW file for "backing"}), in the table's
+     * layer format, with {@code V<n>} passed as its {@code version} option.
      */
     public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env) throws IOException {
         DeviceEngine engine = DeviceEngine.choose(spec, env.engine());
@@ -49,8 +52,10 @@ public final class UbdDevice implements AutoCloseable {
         DeviceFlags f = spec.flags();
         if (spec.backing() != null && !Files.exists(spec.file())) {
             env.warnings().accept("Creating \"" + spec.file() + "\" as COW file for \"" + spec.backing() + "\"");
-            env.formats().create(new CreateSpec(spec.file(), UmlCowFormat.NAME, 0, spec.backing(),
-                    Math.max(f.createVersion(), 0), env.warnings()));
+            CreateSpec layer = CreateSpec.of(spec.file(), env.formats().layerFormat().name())
+                    .withBacking(spec.backing()).withWarnings(env.warnings());
+            env.formats().create(f.createVersion() > 0
+                    ? layer.withOption(CREATE_VERSION_OPTION, String.valueOf(f.createVersion())) : layer);
         }
         boolean raw = f.data() || f.createVersion() == 0;
         OpenSpec open = OpenSpec.of(spec.file(), engine.engine())
@@ -68,7 +73,7 @@ public final class UbdDevice implements AutoCloseable {
         }
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
         RequestRing ring = new RequestRing(env.ring().withName(spec.name()),
-                new ImageRequestHandler(spec.name(), image, engine.engine(), mode, f.noTrim()));
+                new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
         return new UbdDevice(spec, image, ring, engine);
     }
 

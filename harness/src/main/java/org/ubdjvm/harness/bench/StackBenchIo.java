@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
-import org.ubdjvm.cow.UmlCowFormat;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.UbdDevice;
@@ -32,7 +31,9 @@ public final class StackBenchIo implements BenchIo {
         DeviceTable t = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(Warnings.to(err))
                 .withRing(RingConfig.of("ubd").withSpinWait(ringSpin)));
         try {
-            FormatTable.standard().create(new CreateSpec(cow, UmlCowFormat.NAME, 0, backing, 3, Warnings.to(err)));
+            FormatTable formats = FormatTable.standard();
+            formats.create(CreateSpec.of(cow, formats.layerFormat().name()).withBacking(backing)
+                    .withWarnings(Warnings.to(err)));
             this.device = t.add("ubd0=" + cow + "," + backing);
         } catch (UbdOptionException e) {
             closeAfterFailure(t);

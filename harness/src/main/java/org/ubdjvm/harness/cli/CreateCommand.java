@@ -1,17 +1,19 @@
 package org.ubdjvm.harness.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
+import org.ubdjvm.cow.CreateOption;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
 import org.ubdjvm.cow.RawFormat;
-import org.ubdjvm.cow.UmlCowFormat;
 import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
 import picocli.CommandLine.Command;
@@ -21,69 +23,87 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ubd create}: qemu-img create; a cow image gets the header uml_mkcow writes, byte for byte. */
+/**
+ * {@code ubd create}: qemu-img create; a cow image gets the header uml_mkcow writes, byte for byte. Options after
+ * {@code -o} are the format's own, passed through unread: the format declares them and the table checks them.
+ */
 @Command(name = "create", description = {"Create a new image; an existing FILE is never overwritten.",
         "  ubd create -f raw disk.img 64M",
         "  ubd create -f cow -b disk.img disk.cow        (V3, as uml_mkcow)",
-        "  ubd create -f cow -o version=2 -b disk.img old.cow"})
+        "  ubd create -f cow -o version=2 -b disk.img old.cow",
+        "  ubd create -f cow -o help                      (the options of a format)"})
 final class CreateCommand implements Callable<Integer> {
-    private static final String VERSION = "version";
+    private static final String HELP = "help";
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "-f", paramLabel = "FMT", defaultValue = RawFormat.NAME,
-            description = "raw or cow (default: ${DEFAULT-VALUE})")
+            description = "image format (default: ${DEFAULT-VALUE})")
     String format;
 
     @Option(names = "-o", paramLabel = "KEY=VALUE", split = ",",
-            description = "format options; cow: version=1|2|3 (default 3; 1 and 2 are obsolete)")
-    Map<String, String> options = Map.of();
+            description = "format options; -o help lists those of the format given with -f")
+    List<String> options = List.of();
 
-    @Option(names = "-b", paramLabel = "BACKING", description = "backing file of a cow image; it gives the size")
+    @Option(names = "-b", paramLabel = "BACKING", description = "the image below a layered format; it gives the size")
     Path backing;
 
-    @Parameters(index = "0", paramLabel = "FILE")
+    @Parameters(index = "0", paramLabel = "FILE", arity = "0..1")
     Path file;
 
     @Parameters(index = "1", paramLabel = "SIZE", arity = "0..1", converter = ByteSize.Converter.class,
-            description = "size of a raw image, k/M/G/T = powers of 1024; rounded up to 512 bytes")
+            description = "size of an image without a backing, k/M/G/T = powers of 1024; rounded up to 512")
     Long size;
 
     @Override
     public Integer call() throws IOException {
+        FormatTable table = FormatTable.standard();
+        if (options.contains(HELP)) {
+            printOptions(table.byName(format).createOptions(), spec.commandLine().getOut());
+            return UbdMain.OK;
+        }
+        if (file == null) {
+            throw new ParameterException(spec.commandLine(), "missing FILE");
+        }
         if (backing == null && size == null) {
-            throw new ParameterException(spec.commandLine(), "missing SIZE (or -b BACKING for a cow image)");
+            throw new ParameterException(spec.commandLine(), "missing SIZE (or -b BACKING for a layered format)");
         }
         if (backing != null && size != null) {
             throw new ParameterException(spec.commandLine(), "SIZE is taken from the backing file; leave it out");
         }
-        create(file, format, size == null ? 0 : size, backing, version(), Warnings.to(spec.commandLine().getErr()));
+        create(table, CreateSpec.of(file, format).withSize(size == null ? 0 : size).withBacking(backing)
+                .withOptions(keyValues()).withWarnings(Warnings.to(spec.commandLine().getErr())));
         return UbdMain.OK;
     }
 
     /** The one way ubd makes images (the demo builds its stack with it too). */
-    static void create(Path file, String format, long size, Path backing, int version, Consumer<String> warnings)
-            throws IOException {
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new ImageException(file, "already exists; ubd create never overwrites a file");
+    static void create(FormatTable table, CreateSpec create) throws IOException {
+        if (Files.exists(create.file(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new ImageException(create.file(), "already exists; ubd create never overwrites a file");
         }
-        FormatTable.standard().create(new CreateSpec(file, format, size, backing, version, warnings));
+        table.create(create);
     }
 
-    /** The value of {@code -o version=N}, 0 for the format's default. */
-    private int version() {
-        for (String key : options.keySet()) {
-            if (!key.equals(VERSION) || !format.equals(UmlCowFormat.NAME)) {
-                throw new ParameterException(spec.commandLine(), "format " + format + " has no option '" + key + "'"
-                        + (format.equals(UmlCowFormat.NAME) ? " (known: version)" : ""));
+    /** {@code -o a=1,b=2} as a map in the order given; a key without a value is a usage error. */
+    private Map<String, String> keyValues() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String option : options) {
+            int eq = option.indexOf('=');
+            if (eq <= 0) {
+                throw new ParameterException(spec.commandLine(), "-o " + option + ": expected KEY=VALUE");
             }
+            out.put(option.substring(0, eq).strip(), option.substring(eq + 1));
         }
-        String v = options.get(VERSION);
-        try {
-            return v == null ? 0 : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "-o version=" + v + ": not a number");
+        return out;
+    }
+
+    /** qemu-img's {@code -o help}: one option a line with its type, default and meaning. */
+    private void printOptions(List<CreateOption> declared, PrintWriter out) {
+        out.println("Supported options of format " + format + ":" + (declared.isEmpty() ? " none" : ""));
+        for (CreateOption o : declared) {
+            out.printf("  %-16s %-8s %s (default: %s)%n", o.name() + "=", "<" + o.type().label() + ">", o.help(),
+                    o.defaultValue());
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
+import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.OpenSpec;
@@ -61,13 +62,15 @@ final class DemoStack {
     /** Builds the stack and returns the top file. */
     Path build() throws IOException {
         Path below = dir.resolve("back.img");
-        CreateCommand.create(below, RawFormat.NAME, DISK_SIZE, null, 0, warnings);
+        CreateCommand.create(FormatTable.standard(), CreateSpec.of(below, RawFormat.NAME).withSize(DISK_SIZE)
+                .withWarnings(warnings));
         try (BlockImage back = open(below, false)) {
             write(back, 0, SECTORS, "back");
         }
         for (int version = 1; version <= 3; version++) {
             Path cow = dir.resolve("layer" + version + "-v" + version + ".cow");
-            CreateCommand.create(cow, UmlCowFormat.NAME, 0, below, version, warnings);
+            CreateCommand.create(FormatTable.standard(), CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(below)
+                    .withOption("version", String.valueOf(version)).withWarnings(warnings));
             try (BlockImage layer = open(cow, false)) {
                 writeRandomRuns(layer, "v" + version);
             }

@@ -49,4 +49,28 @@ class CreateTest {
         assertFalse(Files.exists(dir.resolve("a.cow")));
         assertFalse(Files.exists(dir.resolve("b.img")));
     }
+
+    /** The options come from the format's own declaration; the CLI knows none of them. */
+    @Test
+    void dashOHelpListsTheOptionsTheFormatDeclares() {
+        Ubd.Result cow = Ubd.run("create", "-f", "cow", "-o", "help").ok();
+        assertTrue(cow.out().startsWith("Supported options of format cow:\n"), cow::toString);
+        assertTrue(cow.out().contains("  version=         <number> header version: 1 or 2 (obsolete, warned), 3 (default: 3)"),
+                cow::toString);
+        assertTrue(cow.out().contains("  old64=           <bool>   V3-old64"), cow::toString);
+        assertEquals("Supported options of format raw: none\n", Ubd.run("create", "-f", "raw", "-o", "help").ok().out());
+    }
+
+    @Test
+    void theV3Old64LayoutIsCreatedWithItsOneName() {
+        Path back = dir.resolve("back.img");
+        Ubd.run("create", s(back), "1M").ok();
+        Path cow = dir.resolve("old.cow");
+        Ubd.Result r = Ubd.run("create", "-f", "cow", "-o", "old64=on", "-b", s(back), s(cow));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.err().startsWith("ubd: warning: UML COW V3-old64 is obsolete"), r::toString);
+        Ubd.Result info = Ubd.run("info", s(cow));
+        assertTrue(info.out().contains("    layout: V3-old64\n"), info::toString);
+        assertTrue(info.err().contains("broken V3 file with 64-bit layout"), "the kernel's own words: " + info);
+    }
 }

@@ -35,7 +35,7 @@ class GuestTest {
         FormatTable table = FormatTable.standard();
         for (int v = 1; v <= depth; v++) {
             Path cow = dir.resolve("layer" + v + ".cow");
-            table.create(new CreateSpec(cow, "cow", 0, lower, v, w -> { }));
+            table.create(CreateSpec.of(cow, "cow").withBacking(lower).withOption("version", "" + v));
             lower = cow;
         }
         return lower;
