@@ -5,8 +5,6 @@ import java.math.MathContext;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** Byte counts, read as users type them (4096, 64k, 4M: powers of 1024) and shown as qemu-img shows them. */
 public final class ByteSize {
@@ -17,11 +15,15 @@ public final class ByteSize {
     private ByteSize() {
     }
 
-    /** Parses a non-negative byte count; the message of the exception is ready to print. */
+    /**
+     * Parses a non-negative byte count.
+     *
+     * @throws IllegalArgumentException a message ready to print
+     */
     public static long parse(String text) {
         Matcher m = SIZE.matcher(text);
         if (!m.matches()) {
-            throw new TypeConversionException("invalid size '" + text
+            throw new IllegalArgumentException("invalid size '" + text
                     + "': expected bytes with an optional k, M, G or T suffix (powers of 1024)");
         }
         String unit = m.group(2).toUpperCase(Locale.ROOT);
@@ -33,7 +35,7 @@ public final class ByteSize {
             }
             return value << shift;
         } catch (NumberFormatException e) {
-            throw new TypeConversionException("size '" + text + "' is too large");
+            throw new IllegalArgumentException("size '" + text + "' is too large");
         }
     }
 
@@ -47,13 +49,5 @@ public final class ByteSize {
         }
         String digits = new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
         return digits + " " + HUMAN[unit];
-    }
-
-    /** picocli converter for SIZE parameters. */
-    public static final class Converter implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            return parse(value);
-        }
     }
 }

@@ -8,14 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** The data file a benchmark runs on: real, non-zero bytes (a sparse file would read holes, not data). */
-public final class BenchFile {
+final class BenchFile {
     private static final int CHUNK = 1 << 20;
 
     private BenchFile() {
     }
 
     /** Creates {@code path}, or extends it, until it holds at least {@code size} bytes of non-zero data. */
-    public static void prepare(Path path, long size) throws IOException {
+    static void prepare(Path path, long size) throws IOException {
         if (Files.exists(path) && !Files.isRegularFile(path)) {
             throw new IOException(path + ": not a regular file");
         }
@@ -38,7 +38,7 @@ public final class BenchFile {
     }
 
     /** Reads the first {@code size} bytes once, so that reads are served from the page cache. */
-    public static void warm(Path path, long size) throws IOException {
+    static void warm(Path path, long size) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
             long end = Math.min(size, ch.size());

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** What a {@link BenchLoop} drives: a host-io engine on a file, or a whole ubd device. */
-public interface BenchIo extends AutoCloseable {
+interface BenchIo extends AutoCloseable {
     /** Starts one request; {@code done} runs once, on any thread, possibly before this returns. */
     void start(boolean write, long offset, ByteBuffer buffer, BenchSlot done);
 

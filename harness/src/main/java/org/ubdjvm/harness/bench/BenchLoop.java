@@ -16,16 +16,9 @@ import org.HdrHistogram.Histogram;
  * <p>Nothing is allocated per request: slots, buffers, completions and the histogram are made before the clock
  * starts, and the random offsets come from a {@link SplittableRandom}.
  */
-public final class BenchLoop {
+final class BenchLoop {
     /** Longest latency the histogram tracks; anything slower is recorded as this. */
     private static final long MAX_LATENCY_NANOS = TimeUnit.SECONDS.toNanos(60);
-    /**
-     * How long the submitter polls for a completion before it sleeps, unless asked otherwise. On a busy device the
-     * next completion comes within microseconds; a submitter that sleeps must be woken by the completing thread, a
-     * syscall on that thread and a scheduler round trip for this one (measured, 4k randread QD32 through the stack:
-     * 340-425k IOPS parking at once, 420-535k polling for 50 us, same session).
-     */
-    public static final String DEFAULT_SPIN = "50us";
     /** Polls between clock reads while spinning. */
     private static final int POLLS_PER_CLOCK = 32;
     private static final byte FILL = (byte) 0x5a;
@@ -60,7 +53,7 @@ public final class BenchLoop {
     private long nextBlock;
 
     /** Must be made on the thread that will call {@link #run}; polls {@code spinNanos} before parking for completions. */
-    public BenchLoop(BenchIo io, BenchSpec spec, long seed, long spinNanos) {
+    BenchLoop(BenchIo io, BenchSpec spec, long seed, long spinNanos) {
         this.io = io;
         this.spec = spec;
         this.spinNanos = spinNanos;
@@ -80,7 +73,7 @@ public final class BenchLoop {
     }
 
     /** Runs the ramp, then the measured time; returns what was measured. An I/O error ends the run as an IOException. */
-    public BenchResult run() throws IOException {
+    BenchResult run() throws IOException {
         boolean write = spec.rw().writes();
         long rampEnd = System.nanoTime() + spec.ramp().toNanos();
         long deadline = rampEnd + spec.runtime().toNanos();

@@ -8,24 +8,24 @@ package org.ubdjvm.harness.bench;
  */
 public record BenchResult(String tool, long ops, long bytes, long elapsedNanos, double p50Micros, double p99Micros,
                    double p999Micros, double cpuNanos) {
-    public double seconds() {
+    double seconds() {
         return elapsedNanos / 1e9;
     }
 
-    public double iops() {
+    double iops() {
         return ops / seconds();
     }
 
-    public double mibPerSecond() {
+    double mibPerSecond() {
         return bytes / seconds() / (1024.0 * 1024.0);
     }
 
     /** CPU microseconds per request, NaN if unknown. */
-    public double cpuMicrosPerOp() {
+    double cpuMicrosPerOp() {
         return ops == 0 ? Double.NaN : cpuNanos / ops / 1000.0;
     }
 
-    public boolean hasLatency() {
+    boolean hasLatency() {
         return !Double.isNaN(p99Micros);
     }
 }

@@ -2,6 +2,7 @@ package org.ubdjvm.harness.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.ubdjvm.harness.AccessPattern;
 
 /**
  * One {@code ubd bench} workload, shared by ubd and the peers measured against it so both run the same thing.
@@ -15,9 +16,12 @@ import java.time.Duration;
  * @param ramp      time run before measuring (JIT warm-up for ubd; fio's ramp_time for fio)
  * @param file      the data file: the engine's file, or the stack's backing file
  */
-public record BenchSpec(BenchTarget target, BenchRw rw, int blockSize, int iodepth, long size,
+public record BenchSpec(BenchTarget target, AccessPattern rw, int blockSize, int iodepth, long size,
                  Duration runtime, Duration ramp, Path file) {
     public BenchSpec {
+        if (rw.mixed()) {
+            throw new IllegalArgumentException("--rw=" + rw + ": bench runs read, write, randread or randwrite");
+        }
         if (blockSize <= 0 || blockSize % 512 != 0) {
             throw new IllegalArgumentException("--bs must be a positive multiple of 512, not " + blockSize);
         }
@@ -33,7 +37,7 @@ public record BenchSpec(BenchTarget target, BenchRw rw, int blockSize, int iodep
     }
 
     /** Whole blocks in the file: offsets are {@code block * blockSize} for block in [0, blocks). */
-    public long blocks() {
+    long blocks() {
         return size / blockSize;
     }
 }

@@ -8,12 +8,12 @@ import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.OpenMode;
 
 /** A host-io engine on one file, driven directly: what fio measures, with nothing of ubd above it. */
-public final class EngineBenchIo implements BenchIo {
+final class EngineBenchIo implements BenchIo {
     private final IoEngine engine;
     private final HostFile file;
 
     /** Takes ownership of {@code engine}. Read workloads open the file read-only, so they cannot change it. */
-    public EngineBenchIo(IoEngine engine, Path path, boolean write, boolean direct) throws IOException {
+    EngineBenchIo(IoEngine engine, Path path, boolean write, boolean direct) throws IOException {
         this.engine = engine;
         try {
             this.file = HostFile.open(path, (write ? OpenMode.READ_WRITE : OpenMode.READ_ONLY).withDirect(direct));

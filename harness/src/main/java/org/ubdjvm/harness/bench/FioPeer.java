@@ -11,12 +11,12 @@ import java.util.List;
  * dropping the file's page cache before it starts (its default), so both sides read a warm cache;
  * {@code norandommap} makes fio's offsets uniform with repeats, as ubd's are, instead of covering each block once.
  */
-public final class FioPeer {
-    public static final String NAME = "fio";
+final class FioPeer {
+    static final String NAME = "fio";
 
     private final PeerProgram fio;
 
-    public FioPeer(PeerProgram fio) {
+    FioPeer(PeerProgram fio) {
         this.fio = fio;
     }
 
@@ -38,7 +38,7 @@ public final class FioPeer {
                 "--norandommap", "--randrepeat=0", "--output-format=json");
     }
 
-    public BenchResult run(BenchSpec spec, Path file, String engine, boolean direct) throws IOException {
+    BenchResult run(BenchSpec spec, Path file, String engine, boolean direct) throws IOException {
         long timeout = 60 + 2 * (spec.runtime().toSeconds() + spec.ramp().toSeconds());
         String out = fio.run(arguments(spec, file, engine, direct), timeout).stdout();
         return parse(out, spec.rw().writes());

@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A real program ubd is measured against (fio, qemu-img), found on PATH and run with its output kept. */
-public record PeerProgram(String name, Path path) {
+record PeerProgram(String name, Path path) {
     /** What one run printed. */
     record Output(String stdout, String stderr) {
     }
 
     /** The program, or an IOException saying which Debian package provides it. */
-    public static PeerProgram find(String name, String debianPackage) throws IOException {
+    static PeerProgram find(String name, String debianPackage) throws IOException {
         String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin:/sbin";
         for (String dir : path.split(File.pathSeparator)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, name);

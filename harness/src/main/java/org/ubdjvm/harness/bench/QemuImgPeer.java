@@ -13,13 +13,13 @@ import java.util.regex.Pattern;
  * stack does (a COW layer over a raw file). It runs a request count, not a time, and only sequentially (offset +=
  * step), and prints only its total time, so there are no latency percentiles.
  */
-public final class QemuImgPeer {
-    public static final String NAME = "qemu-img";
+final class QemuImgPeer {
+    static final String NAME = "qemu-img";
     private static final Pattern COMPLETED = Pattern.compile("Run completed in ([0-9.]+) seconds");
 
     private final PeerProgram qemuImg;
 
-    public QemuImgPeer(PeerProgram qemuImg) {
+    QemuImgPeer(PeerProgram qemuImg) {
         this.qemuImg = qemuImg;
     }
 
@@ -47,7 +47,7 @@ public final class QemuImgPeer {
     }
 
     /** Creates {@code overlay} (which must not exist) over {@code backing}, runs {@code count} requests on it. */
-    public BenchResult run(BenchSpec spec, long count, Path backing, Path overlay, String engine, boolean direct) throws IOException {
+    BenchResult run(BenchSpec spec, long count, Path backing, Path overlay, String engine, boolean direct) throws IOException {
         qemuImg.run(List.of("create", "-q", "-f", "qcow2", "-F", "raw", "-b", backing.toAbsolutePath().toString(),
                 overlay.toString()), 60);
         try {

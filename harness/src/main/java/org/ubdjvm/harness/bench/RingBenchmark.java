@@ -1,7 +1,9 @@
 package org.ubdjvm.harness.bench;
 
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -16,16 +18,41 @@ import org.ubdjvm.queue.RingConfig;
  * threads, against the usual Java hand-off (an {@link ArrayBlockingQueue} with one consumer) in the same run.
  */
 public final class RingBenchmark {
-    public static final int BATCH = 64;
+    static final int BATCH = 64;
+    /** Requests per producer thread in one ring measurement: long enough for the JIT, short enough to repeat. */
+    private static final long RING_REQUESTS = 16_000_000;
     private static final RequestHandler NOOP = (op, offset, length, buffer, completion) -> completion.completed(0, null);
 
-    public record Result(String name, long requests, long nanos) {
-        public double millionsPerSecond() {
+    record Result(String name, long requests, long nanos) {
+        double millionsPerSecond() {
             return requests / (nanos / 1e9) / 1e6;
         }
     }
 
     private RingBenchmark() {
+    }
+
+    /**
+     * The ring against an ArrayBlockingQueue hand-off with the same producers, alternately in the same run, one line
+     * per repeat on {@code out}; the figure to quote is the median ratio, printed last.
+     */
+    public static void compare(int producers, int repeats, PrintWriter out) throws InterruptedException {
+        List<Double> ratios = new ArrayList<>();
+        out.printf("bench: request ring, no-op requests, %d producer(s), batches of %d, vs ArrayBlockingQueue%n",
+                producers, BATCH);
+        out.printf("%-7s %12s %12s %8s%n", "repeat", "ring M/s", "ABQ M/s", "ratio");
+        // one unreported round of each first, so neither side is measured while the JIT compiles it
+        ring(producers, RING_REQUESTS / producers);
+        arrayBlockingQueue(producers, RING_REQUESTS / producers);
+        for (int r = 1; r <= repeats; r++) {
+            Result ring = ring(producers, RING_REQUESTS / producers);
+            Result abq = arrayBlockingQueue(producers, RING_REQUESTS / producers);
+            double ratio = ring.millionsPerSecond() / abq.millionsPerSecond();
+            ratios.add(ratio);
+            out.printf("%-7d %12.1f %12.1f %8.2f%n", r, ring.millionsPerSecond(), abq.millionsPerSecond(), ratio);
+        }
+        Collections.sort(ratios);
+        out.printf("median ring/ABQ over %d: %.2f%n", repeats, ratios.get(ratios.size() / 2));
     }
 
     /**
@@ -50,7 +77,7 @@ public final class RingBenchmark {
     }
 
     /** Ring: batched claim and publish, the path the guest uses for bursts. */
-    public static Result ring(int producers, long perProducer) throws InterruptedException {
+    static Result ring(int producers, long perProducer) throws InterruptedException {
         Completions done = new Completions(producers * perProducer);
         // One submitter thread: the single-producer claim path (no per-slot availability flags to scan).
         try (RequestRing ring = new RequestRing(RingConfig.of("bench").withSize(4096).withMaxInFlight(4096)
@@ -82,7 +109,7 @@ public final class RingBenchmark {
      * The same hand-off through an ArrayBlockingQueue: the usual Java shape, a new request object put per request,
      * one consumer taking them and starting each with the same no-op handler.
      */
-    public static Result arrayBlockingQueue(int producers, long perProducer) throws InterruptedException {
+    static Result arrayBlockingQueue(int producers, long perProducer) throws InterruptedException {
         Completions done = new Completions(producers * perProducer);
         ArrayBlockingQueue<QueuedRequest> queue = new ArrayBlockingQueue<>(4096);
         Thread consumer = new Thread(() -> {

@@ -20,13 +20,13 @@ import org.ubdjvm.queue.RingConfig;
  * device's request ring, the driver, a fresh UML COW V3 layer, and the engine. Requests go straight to
  * {@link UbdDevice#submit}; the guest's verification model is left out because it is not what is measured.
  */
-public final class StackBenchIo implements BenchIo {
+final class StackBenchIo implements BenchIo {
     private final IoEngine engine;
     private final DeviceTable table;
     private final UbdDevice device;
 
     /** Takes ownership of {@code engine}; creates {@code cow} (which must not exist) over {@code backing}. */
-    public StackBenchIo(IoEngine engine, Path cow, Path backing, boolean ringSpin, PrintWriter err) throws IOException {
+    StackBenchIo(IoEngine engine, Path cow, Path backing, boolean ringSpin, PrintWriter err) throws IOException {
         this.engine = engine;
         DeviceTable t = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(Warnings.to(err))
                 .withRing(RingConfig.of("ubd").withSpinWait(ringSpin)));

@@ -14,7 +14,6 @@ import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
 import org.ubdjvm.cow.RawFormat;
-import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +51,7 @@ final class CreateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", arity = "0..1")
     Path file;
 
-    @Parameters(index = "1", paramLabel = "SIZE", arity = "0..1", converter = ByteSize.Converter.class,
+    @Parameters(index = "1", paramLabel = "SIZE", arity = "0..1", converter = SizeConverter.class,
             description = "size of an image without a backing, k/M/G/T = powers of 1024; rounded up to 512")
     Long size;
 

@@ -21,6 +21,7 @@ import org.ubdjvm.harness.guest.RunResult;
 import org.ubdjvm.harness.guest.WorkloadSpec;
 import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,14 +41,13 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "2004",
-            description = "seed of the random writes (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    SeedOption seed = new SeedOption(2004);
 
     @Option(names = "--keep", description = "keep the files and print where they are")
     boolean keep;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     EngineOption engineOption;
 
     @Override
@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("ubd-demo-");
         try (IoEngine engine = engineOption.open(spec.commandLine().getErr())) {
             // the demo makes V1 and V2 on purpose: their "obsolete" warnings would only be noise here
-            DemoStack stack = new DemoStack(dir, engine, seed, w -> { });
+            DemoStack stack = new DemoStack(dir, engine, seed.seed, w -> { });
             Path top = stack.build();
             DemoStack.Check before;
             try (BlockImage disk = stack.open(top, false)) {
@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
             guest.firstProblems().forEach(p -> out.printf("  %s%n", p));
             out.printf("mismatches: %d%n", mismatches);
             out.printf("engine: %s%n", engine.name());
-            out.printf("elapsed: %d ms (seed %d)%n", (System.nanoTime() - start) / 1_000_000, seed);
+            out.printf("elapsed: %d ms (seed %d)%n", (System.nanoTime() - start) / 1_000_000, seed.seed);
             return mismatches == 0 ? UbdMain.OK : UbdMain.MISMATCH;
         } finally {
             if (!keep) {
@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The main job: a verified guest workload on the stack's top, as device ubd0, through the ring and driver. */
     private RunResult guestWorkload(Path top, IoEngine engine) throws IOException {
         WorkloadSpec w = new WorkloadSpec(true, 50, 4096, GUEST_DEPTH, GUEST_THREADS, Duration.ofSeconds(10),
-                GUEST_OPS, 256, true, seed);
+                GUEST_OPS, 256, true, seed.seed);
         try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine))) {
             table.add("ubd0=" + top);
             return new Guest(table.all(), w).run();

@@ -16,12 +16,20 @@ final class EngineOption {
 
     /** The engine to use; a forced engine that cannot run is an error, a fallback of auto is a warning. */
     IoEngine open(PrintWriter err) throws IOException {
-        EngineSelection selection;
         try {
-            selection = IoEngines.select(name);
+            return open(IoEngines.DEFAULT_QUEUE_DEPTH, err);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * As {@link #open(PrintWriter)}, for {@code queueDepth} requests in flight.
+     *
+     * @throws IllegalArgumentException an unknown name, for the caller to report as it reports usage errors
+     */
+    IoEngine open(int queueDepth, PrintWriter err) throws IOException {
+        EngineSelection selection = IoEngines.select(name, queueDepth);
         if (selection.fellBack()) {
             Warnings.to(err).accept("engine " + name + " fell back to " + selection.engine().name() + ": "
                     + selection.fallbackReason());

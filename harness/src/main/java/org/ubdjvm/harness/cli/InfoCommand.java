@@ -11,7 +11,6 @@ import org.ubdjvm.hostio.SyncEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -20,17 +19,14 @@ import picocli.CommandLine.Spec;
         "  ubd info disk.cow",
         "  ubd info --output=json -b ./disk.img disk.cow"})
 final class InfoCommand implements Callable<Integer> {
-    enum Output { human, json }
-
     @Spec
     CommandSpec spec;
 
     @Mixin
     ImageOptions image;
 
-    @Option(names = "--output", paramLabel = "FMT", defaultValue = "human",
-            description = "human or json (default: ${DEFAULT-VALUE})")
-    Output output;
+    @Mixin
+    OutputOption output;
 
     @Parameters(paramLabel = "FILE")
     Path file;
@@ -43,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
              BlockImage opened = image.open(file, true, engine, spec.commandLine().getErr())) {
             info = opened.info();
         }
-        out.print(output == Output.json ? InfoReport.json(info) : InfoReport.human(info));
+        out.print(output.json() ? InfoReport.json(info) : InfoReport.human(info));
         return UbdMain.OK;
     }
 }

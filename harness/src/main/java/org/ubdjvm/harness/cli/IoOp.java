@@ -32,7 +32,7 @@ record IoOp(Kind kind, long offset, long length, Integer pattern) {
                 default -> throw new TypeConversionException("unknown command '" + w[0]
                         + "' (known: read, write, flush)");
             };
-        } catch (TypeConversionException e) {
+        } catch (TypeConversionException | IllegalArgumentException e) { // ByteSize says what is wrong with a size
             throw new ParameterException(cli, "-c '" + command.strip() + "': " + e.getMessage());
         }
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.ubdjvm.driver.DeviceEnvironment;
@@ -12,6 +11,7 @@ import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.FlushMode;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.driver.UbdOptionException;
+import org.ubdjvm.harness.AccessPattern;
 import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
 import org.ubdjvm.harness.guest.Guest;
@@ -19,6 +19,7 @@ import org.ubdjvm.harness.guest.RunResult;
 import org.ubdjvm.harness.guest.WorkloadSpec;
 import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -34,10 +35,6 @@ import picocli.CommandLine.Spec;
         "  ubd run ubd0r=disk.img --rw=randread --output=json",
         "  ubd run ubd0=disk.cow,disk.img --workload=randread,bs=4k,iodepth=32,threads=2,runtime=5s"})
 final class RunCommand implements Callable<Integer> {
-    enum Rw { read, write, rw, randread, randwrite, randrw }
-
-    enum Output { human, json }
-
     @Spec
     CommandSpec spec;
 
@@ -51,23 +48,14 @@ final class RunCommand implements Callable<Integer> {
                     + "the separate options")
     String workloadText;
 
-    @Option(names = "--rw", defaultValue = "randrw", description = "read, write, rw, randread, randwrite, randrw (default: ${DEFAULT-VALUE})")
-    Rw rw;
+    @Mixin
+    WorkloadOptions workload = new WorkloadOptions(AccessPattern.randrw, 8, "5s");
 
     @Option(names = "--rwmixread", defaultValue = "50", paramLabel = "PCT", description = "reads in %% for rw/randrw (default: ${DEFAULT-VALUE})")
     int rwmixread;
 
-    @Option(names = "--bs", defaultValue = "4k", paramLabel = "SIZE", description = "block size (default: ${DEFAULT-VALUE})")
-    String bs;
-
-    @Option(names = "--iodepth", defaultValue = "8", paramLabel = "N", description = "requests in flight per thread (default: ${DEFAULT-VALUE})")
-    int iodepth;
-
     @Option(names = {"--threads", "--numjobs"}, defaultValue = "1", paramLabel = "N", description = "submitter threads (default: ${DEFAULT-VALUE})")
     int threads;
-
-    @Option(names = "--runtime", defaultValue = "5s", paramLabel = "TIME", description = "how long, e.g. 500ms, 5s, 1m (default: ${DEFAULT-VALUE})")
-    String runtime;
 
     @Option(names = "--ops", defaultValue = "0", paramLabel = "N", description = "stop each thread after N requests (0: no limit)")
     long ops;
@@ -82,22 +70,22 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "write self-describing blocks and check every read")
     boolean verify;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N")
-    long seed;
+    @Mixin
+    SeedOption seed = new SeedOption(1);
 
     @Option(names = "--journal", paramLabel = "FILE",
             description = "after each completed flush, record atomically in FILE what it made durable (for kill tests)")
     java.nio.file.Path journal;
 
-    @Option(names = "--output", defaultValue = "human", paramLabel = "FMT", description = "human or json")
-    Output output;
+    @Mixin
+    OutputOption output;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     EngineOption engineOption;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        WorkloadSpec workload = workload();
+        WorkloadSpec workload = workloadSpec();
         FlushMode mode = switch (barrier) {
             case "sync" -> FlushMode.SYNC_ON_BARRIER;
             case "none" -> FlushMode.NONE;
@@ -115,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             RunResult result = new Guest(table.all(), workload, journal).run();
-            if (output == Output.json) {
+            if (output.json()) {
                 out.print(json(table.all(), workload, engine, result));
             } else {
                 human(out, table.all(), workload, engine, result);
@@ -131,22 +119,22 @@ final class RunCommand implements Callable<Integer> {
             String value = part.contains("=") ? part.substring(part.indexOf('=') + 1).strip() : null;
             try {
                 switch (key) {
-                    case "rw" -> rw = Rw.valueOf(required(key, value));
+                    case "rw" -> workload.rw = AccessPattern.valueOf(required(key, value));
                     case "rwmixread" -> rwmixread = Integer.parseInt(required(key, value));
-                    case "bs" -> bs = required(key, value);
-                    case "iodepth" -> iodepth = Integer.parseInt(required(key, value));
+                    case "bs" -> workload.bs = required(key, value);
+                    case "iodepth" -> workload.iodepth = Integer.parseInt(required(key, value));
                     case "threads", "numjobs" -> threads = Integer.parseInt(required(key, value));
-                    case "runtime" -> runtime = required(key, value);
+                    case "runtime" -> workload.runtime = required(key, value);
                     case "ops" -> ops = Long.parseLong(required(key, value));
                     case "flush-every" -> flushEvery = Integer.parseInt(required(key, value));
-                    case "seed" -> seed = Long.parseLong(required(key, value));
+                    case "seed" -> seed.seed = Long.parseLong(required(key, value));
                     case "verify" -> verify = value == null || Boolean.parseBoolean(value);
                     default -> {
                         if (value != null) {
                             throw new ParameterException(spec.commandLine(), "--workload: unknown setting '" + key
                                     + "' (rw, rwmixread, bs, iodepth, threads, runtime, ops, flush-every, seed, verify)");
                         }
-                        rw = Rw.valueOf(key);
+                        workload.rw = AccessPattern.valueOf(key);
                     }
                 }
             } catch (IllegalArgumentException e) { // a bad number or mode: NumberFormatException is one too
@@ -163,27 +151,14 @@ final class RunCommand implements Callable<Integer> {
         return value;
     }
 
-    private WorkloadSpec workload() {
+    private WorkloadSpec workloadSpec() {
         if (workloadText != null) {
             applyWorkloadText();
         }
-        boolean random = rw.name().startsWith("rand");
-        int reads = switch (rw) {
-            case read, randread -> 100;
-            case write, randwrite -> 0;
-            case rw, randrw -> rwmixread;
-        };
+        AccessPattern rw = workload.rw;
         try {
-            return new WorkloadSpec(random, reads, (int) ByteSize.parse(bs), iodepth, threads, duration(runtime),
-                    ops, flushEvery, verify, seed);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    private Duration duration(String text) {
-        try {
-            return TimeOption.parse("--runtime", text);
+            return new WorkloadSpec(rw.random(), rw.readPercent(rwmixread), (int) ByteSize.parse(workload.bs),
+                    workload.iodepth, threads, workload.runtime(), ops, flushEvery, verify, seed.seed);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

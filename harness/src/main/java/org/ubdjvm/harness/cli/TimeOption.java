@@ -3,6 +3,8 @@ package org.ubdjvm.harness.cli;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 /** A time given on the command line as fio writes it: a number and us, ms, s (the default) or m. */
 final class TimeOption {
@@ -11,8 +13,16 @@ final class TimeOption {
     private TimeOption() {
     }
 
-    /** @throws IllegalArgumentException one line naming {@code option}, for a usage error */
-    static Duration parse(String option, String text) {
+    /** @throws ParameterException one line naming {@code option}: a usage error of {@code command} */
+    static Duration parse(CommandSpec command, String option, String text) {
+        try {
+            return parse(option, text);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(command.commandLine(), e.getMessage());
+        }
+    }
+
+    private static Duration parse(String option, String text) {
         Matcher m = TIME.matcher(text);
         if (!m.matches()) {
             throw new IllegalArgumentException(option + ": expected e.g. 50us, 300ms, 10s or 1m, not '" + text + "'");

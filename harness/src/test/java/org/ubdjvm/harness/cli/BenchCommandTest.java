@@ -67,6 +67,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void benchsOwnWorkloadDefaultsApply() throws Exception {
+        JsonNode w = json(Ubd.run("bench", "--file=" + s(dir.resolve("data.img")), "--size=16M", "--ramp-time=0",
+                "--runtime=300ms", "--engine=sync", "--output=json")).get("workload");
+        assertEquals(32, w.get("iodepth").asInt());
+        assertEquals("randread", w.get("rw").asText());
+        assertEquals(4096, w.get("block-size").asInt());
+    }
+
+    @Test
     void writesThroughTheStackAndPrintsATable() {
         Ubd.Result r = bench("--target=stack", "--engine=io_uring", "--rw=randwrite", "--repeat=2").ok();
         assertTrue(r.out().startsWith("bench: full stack"), r::toString);
@@ -116,6 +125,8 @@ class BenchCommandTest {
                 {"--direct", "--target=stack"},
                 {"--rw=trim"},
                 {"--bs=1000"},
+                {"--bs=12Q"},
+                {"--rw=randrw"},
                 {"--iodepth=0"},
                 {"--runtime=soon"},
                 {"--repeat=0"},

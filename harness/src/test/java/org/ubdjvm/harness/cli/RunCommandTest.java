@@ -55,6 +55,7 @@ class RunCommandTest {
                 {"run", "ubd0q=" + s(back)},
                 {"run", "ubd0d=" + s(back) + "," + s(back)},
                 {"run", "ubd0=" + s(back), "--bs=1000"},
+                {"run", "ubd0=" + s(back), "--bs=12Q"},
                 {"run", "ubd0=" + s(back), "--runtime=soon"},
                 {"run", "ubd0=" + s(back), "--workload=randread,depth=4"},
                 {"run", "ubd0=" + s(back), "--workload=randomread"},
@@ -65,6 +66,17 @@ class RunCommandTest {
             assertEquals(2, r.exit(), r::toString);
             assertEquals(1, r.err().strip().lines().count(), r::toString);
         }
+    }
+
+    @Test
+    void runsOwnWorkloadDefaultsApply() throws Exception {
+        Path back = Ubd.patterned(dir.resolve("back.img"), 1 << 20);
+        Ubd.Result r = Ubd.run("run", "ubd0=" + s(back), "--ops=20", "--output=json");
+        JsonNode w = new ObjectMapper().readTree(r.ok().out()).get("workload");
+        assertEquals(8, w.get("iodepth").asInt());
+        assertEquals(50, w.get("read-percent").asInt(), "randrw, rwmixread 50");
+        assertTrue(w.get("random").asBoolean());
+        assertEquals(4096, w.get("block-size").asInt());
     }
 
     @Test
