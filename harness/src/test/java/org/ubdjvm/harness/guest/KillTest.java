@@ -32,27 +32,26 @@ class KillTest {
         Path back = dir.resolve("zeros.img");
         Files.write(back, new byte[1 << 20]); // unwritten blocks read zeros: "generation 0", never corrupt
         Random random = new Random(Long.getLong("ubd.test.seed", 9));
-        int journaled = 0;
         for (int round = 0; round < KILLS; round++) {
             Path cow = dir.resolve("round" + round + ".cow");
             Path journal = dir.resolve("round" + round + ".journal");
+            Path log = dir.resolve("round" + round + ".log");
             Process guest = new ProcessBuilder(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                     UbdMain.class.getName(), "run", "ubd0=" + s(cow) + "," + s(back), "--rw=randwrite", "--bs=4k",
                     "--iodepth=8", "--threads=2", "--runtime=20s", "--flush-every=8", "--verify",
                     "--journal=" + s(journal), "--seed=" + round))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("round" + round + ".log").toFile()).start();
-            // kill somewhere between start-up and well into the writes
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(600 + random.nextInt(900));
-            while (System.nanoTime() < deadline && guest.isAlive()) {
-                Thread.sleep(10);
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            // Kill at a random moment once the first flush is journaled: before it nothing was promised, and how
+            // long a JVM takes to get there depends on the machine's load (a fixed delay missed it on a busy one).
+            long startedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(journal) && guest.isAlive() && System.nanoTime() < startedBy) {
+                Thread.sleep(5);
             }
-            assertTrue(guest.isAlive(), "the guest must still be running when killed:\n" + Files.readString(dir.resolve("round" + round + ".log")));
+            Thread.sleep(random.nextInt(500));
+            assertTrue(guest.isAlive() && Files.exists(journal),
+                    "the guest must have journaled a flush and still be running when killed:\n" + Files.readString(log));
             guest.destroyForcibly(); // SIGKILL: no shutdown hooks, no close, no final flush
             guest.waitFor(10, TimeUnit.SECONDS);
-            if (!Files.exists(journal)) {
-                continue; // killed before the first flush completed: nothing was promised
-            }
-            journaled++;
             DurableJournal.Record record = DurableJournal.read(journal);
             try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
                 table.add("ubd0r=" + s(cow) + "," + s(back));
@@ -60,8 +59,6 @@ class KillTest {
                 assertEquals(new ArrayList<String>(), problems.subList(0, Math.min(5, problems.size())), "round " + round);
             }
         }
-        System.out.println("kill test: " + KILLS + " kills, " + journaled + " with flushed data checked");
-        assertTrue(journaled >= KILLS / 2, "most kills must land after some flushes: " + journaled);
     }
 
     private static String s(Path p) {
