@@ -5,67 +5,41 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One open host file with positional I/O. Knows bytes and offsets only: no sectors, no formats.
  * Thread-safe: positional reads and writes never touch a shared file position.
+ *
+ * <p>Each process holds one descriptor per file ({@link OpenFileTable}): opening a file already open here shares its
+ * descriptor when both opens are read-only and is refused otherwise, so closing this handle never drops a POSIX lock
+ * another handle relies on. {@link OpenMode#lock()} takes the UML kernel's lock.
  */
 public final class HostFile implements Closeable {
     private static final ByteBuffer ONE_ZERO = ByteBuffer.allocate(1).asReadOnlyBuffer();
 
     private final Path path;
     private final OpenMode mode;
-    private final FileChannel channel;
-    /** (device, inode) seen at open, so a native descriptor opened later can prove it reaches the same file. */
-    private final Object identity;
-    private final Object nativeLock = new Object();
-    /** Opened on first use by a native engine; -1 until then. Volatile for the lock-free fast path. */
-    private volatile int nativeFd = -1;
+    private final OpenFile file;
     /** Cached filesystem block size for O_DIRECT; 0 until first asked. */
     private volatile int directAlignment;
-    private boolean closed;
-    /**
-     * Counts truncations so the mmap engine can drop windows that now reach past the end: touching those would
-     * raise SIGBUS, which the JVM reports late and somewhere else. Only written by truncate(), so ++ is safe enough:
-     * truncating a file while other threads use it is already a caller's bug.
-     */
-    private volatile int truncations;
+    private volatile boolean closed;
 
-    private HostFile(Path path, OpenMode mode, FileChannel channel, Object identity) {
+    private HostFile(Path path, OpenMode mode, OpenFile file) {
         this.path = path;
         this.mode = mode;
-        this.channel = channel;
-        this.identity = identity;
+        this.file = file;
     }
 
     public static HostFile open(Path path, OpenMode mode) throws HostIoException {
-        Set<OpenOption> options = new HashSet<>(Set.of(StandardOpenOption.READ));
-        if (!mode.readOnly()) {
-            options.add(StandardOpenOption.WRITE);
-        }
-        if (mode.create()) {
-            options.add(mode.exclusive() ? StandardOpenOption.CREATE_NEW : StandardOpenOption.CREATE);
-        }
-        if (mode.syncWrites()) {
-            options.add(StandardOpenOption.DSYNC);
-        }
-        if (mode.direct()) {
-            options.add(com.sun.nio.file.ExtendedOpenOption.DIRECT);
-        }
         try {
             if (!mode.create() && Files.isDirectory(path)) {
                 throw new HostIoException(path, "cannot open: is a directory");
             }
-            FileChannel channel = FileChannel.open(path, options);
-            return new HostFile(path, mode, channel, identity(path));
+            return new HostFile(path, mode, OpenFileTable.PROCESS.open(path, mode));
+        } catch (HostIoException e) {
+            throw e;
         } catch (IOException e) {
             if (mode.direct() && !(e instanceof java.nio.file.NoSuchFileException)) {
                 throw HostIoException.wrap(path, "cannot open with O_DIRECT (does this filesystem support it?)", e);
@@ -124,66 +98,15 @@ public final class HostFile implements Closeable {
 
     /** The channel, for engines in this module only: callers go through an {@link IoEngine}. */
     FileChannel channel() {
-        return channel;
+        return file.channel();
     }
 
-    /**
-     * A kernel file descriptor for the io_uring and aio engines, which hand it to the kernel in each request.
-     * FileChannel keeps its descriptor private (reaching it needs {@code --add-opens java.base/...} on every
-     * launcher), so we open the file a second time with {@code open(2)} and the same access mode, on first use only:
-     * the sync and mmap engines never pay for it. Both descriptors share the page cache, so data written through one
-     * is read through the other. The descriptor is checked to reach the inode opened by {@link #open}: a file renamed
-     * over {@code path} meanwhile is refused instead of silently served.
-     */
+    /** A kernel file descriptor for the io_uring and aio engines; see {@link OpenFile#nativeFd}. */
     int nativeFd() throws HostIoException {
-        int fd = nativeFd;
-        if (fd >= 0) {
-            return fd;
+        if (closed) {
+            throw new HostIoException(path, "file is closed");
         }
-        synchronized (nativeLock) {
-            if (closed) {
-                throw new HostIoException(path, "file is closed");
-            }
-            if (nativeFd < 0) {
-                nativeFd = openNative();
-            }
-            return nativeFd;
-        }
-    }
-
-    private int openNative() throws HostIoException {
-        int flags = (mode.readOnly() ? LinuxNatives.O_RDONLY : LinuxNatives.O_RDWR) | LinuxNatives.O_CLOEXEC
-                | (mode.syncWrites() ? LinuxNatives.O_DSYNC : 0) | (mode.direct() ? LinuxNatives.O_DIRECT : 0);
-        int fd;
-        try {
-            fd = LinuxNatives.open(path.toString(), flags, 0);
-        } catch (LinkageError e) {
-            throw new HostIoException(path, "cannot open for native I/O: JNA unavailable: " + e, e);
-        }
-        if (fd < 0) {
-            throw new HostIoException(path, "cannot open for native I/O: " + Errno.describe(LinuxNatives.errno()));
-        }
-        Object seen;
-        try {
-            seen = identity(Path.of("/proc/self/fd/" + fd));
-        } catch (IOException e) {
-            seen = identity; // no /proc: cannot check, trust the path as the channel did
-        }
-        if (identity != null && !identity.equals(seen)) {
-            LinuxNatives.close(fd);
-            throw new HostIoException(path, "file was replaced since it was opened; reopen it");
-        }
-        return fd;
-    }
-
-    /** The (device, inode) pair of what {@code path} reaches, or null where the platform has no "unix" view. */
-    private static Object identity(Path path) throws IOException {
-        try {
-            Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino");
-            return List.of(a.get("dev"), a.get("ino"));
-        } catch (UnsupportedOperationException e) {
-            return null;
-        }
+        return file.nativeFd(path);
     }
 
     /** The error every engine reports for a write to a read-only file, so all engines say the same thing. */
@@ -192,16 +115,16 @@ public final class HostFile implements Closeable {
     }
 
     int truncations() {
-        return truncations;
+        return file.truncations();
     }
 
     boolean isOpen() {
-        return channel.isOpen();
+        return !closed && file.isOpen();
     }
 
     public long size() throws HostIoException {
         try {
-            return channel.size();
+            return file.channel().size();
         } catch (IOException e) {
             throw HostIoException.wrap(path, "cannot get size", e);
         }
@@ -238,7 +161,7 @@ public final class HostFile implements Closeable {
         int total = 0;
         try {
             while (dst.hasRemaining()) {
-                int n = channel.read(dst, position + total);
+                int n = file.channel().read(dst, position + total);
                 if (n < 0) {
                     break;
                 }
@@ -273,7 +196,7 @@ public final class HostFile implements Closeable {
         long at = position;
         try {
             while (src.hasRemaining()) {
-                at += channel.write(src, at);
+                at += file.channel().write(src, at);
             }
         } catch (IOException e) {
             throw HostIoException.wrap(path, "write at offset " + at + " failed", e);
@@ -295,7 +218,7 @@ public final class HostFile implements Closeable {
             return;
         }
         try {
-            channel.force(false);
+            file.channel().force(false);
         } catch (IOException e) {
             throw HostIoException.wrap(path, "fdatasync failed", e);
         }
@@ -335,27 +258,23 @@ public final class HostFile implements Closeable {
 
     public void truncate(long length) throws HostIoException {
         try {
-            channel.truncate(length);
-            truncations++;
+            file.channel().truncate(length);
+            file.truncated();
         } catch (IOException e) {
             throw HostIoException.wrap(path, "truncate to " + length + " failed", e);
         }
     }
 
+    /** Lets go of this handle; the descriptor, and the lock with it, close with the last handle on the file. */
     @Override
     public void close() throws HostIoException {
-        synchronized (nativeLock) {
-            closed = true;
-            if (nativeFd >= 0) {
-                LinuxNatives.close(nativeFd);
-                nativeFd = -1;
+        synchronized (this) {
+            if (closed) {
+                return;
             }
+            closed = true;
         }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw HostIoException.wrap(path, "close failed", e);
-        }
+        OpenFileTable.PROCESS.release(file);
     }
 
     @Override

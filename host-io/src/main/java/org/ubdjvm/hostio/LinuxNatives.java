@@ -24,6 +24,15 @@ final class LinuxNatives {
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
     static final long SYS_IO_URING_REGISTER = 427;
+    static final long SYS_FCNTL = 72;
+
+    static final int F_GETLK = 5;
+    static final short F_RDLCK = 0;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+    /** x86_64 {@code struct flock}: short l_type, short l_whence, (pad), off_t l_start, off_t l_len, pid_t l_pid. */
+    private static final int FLOCK_SIZE = 32;
+    private static final int FLOCK_PID = 24;
 
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
@@ -80,6 +89,26 @@ final class LinuxNatives {
     /** The failure of a native call as one line: {@code what: EBADF (Bad file descriptor)}. */
     static IOException failure(String what, int errno) {
         return new IOException(what + ": " + Errno.describe(errno));
+    }
+
+    /**
+     * Who holds a lock that conflicts with a whole-file {@code write} (else read) lock on {@code fd}: {@code F_GETLK},
+     * as the UML kernel asks before it prints "file already locked by pid N". Null when nobody does any more, or
+     * where the syscall numbers are unknown.
+     */
+    static LockHolder lockHolder(int fd, boolean write) {
+        if (!Platform.isLinux() || !Platform.isIntel() || !Platform.is64Bit()) {
+            return null;
+        }
+        try (com.sun.jna.Memory flock = new com.sun.jna.Memory(FLOCK_SIZE)) {
+            flock.clear();
+            flock.setShort(0, write ? F_WRLCK : F_RDLCK); // whence SEEK_SET, start 0, length 0: the whole file
+            if (syscall(SYS_FCNTL, fd, F_GETLK, com.sun.jna.Pointer.nativeValue(flock), 0, 0, 0) != 0) {
+                return null;
+            }
+            short type = flock.getShort(0);
+            return type == F_UNLCK ? null : new LockHolder(flock.getInt(FLOCK_PID), type == F_WRLCK);
+        }
     }
 
     /** Address of a direct buffer's first byte (not its position). */
