@@ -3,6 +3,7 @@ package org.ubdjvm.cow;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.OpenMode;
 
 /**
  * How to open an image.
@@ -16,28 +17,45 @@ import org.ubdjvm.hostio.IoEngine;
  * @param engine          host I/O engine shared by every layer
  * @param warnings        where notices go (obsolete format, backing switch), one line each
  * @param depth           layers above this one; bounds backing chains so a loop fails instead of recursing
+ * @param forceShare      take no lock on any layer (the kernel's {@code c} flag, qemu-img's {@code -U}); by default
+ *                        each layer carries the kernel's lock, write on a read-write top, read below
  */
 public record OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites,
-                       IoEngine engine, Consumer<String> warnings, int depth) {
+                       IoEngine engine, Consumer<String> warnings, int depth, boolean forceShare) {
+
+    public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
+                    Consumer<String> warnings, int depth) {
+        this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, false);
+    }
 
     public static OpenSpec of(Path file, IoEngine engine) {
         return new OpenSpec(file, null, null, false, false, engine, w -> { }, 0);
     }
 
+    public OpenSpec withForceShare(boolean share) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, share);
+    }
+
+    /** How a format opens {@link #file()}: read-only or read-write (O_DSYNC with syncWrites), locked unless shared. */
+    public OpenMode hostMode() {
+        OpenMode mode = readOnly ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(syncWrites);
+        return mode.withLock(!forceShare);
+    }
+
     public OpenSpec withFormat(String f) {
-        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth);
+        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth, forceShare);
     }
 
     public OpenSpec withBacking(Path b) {
-        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth);
+        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth, forceShare);
     }
 
     public OpenSpec withReadOnly(boolean ro) {
-        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth);
+        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth, forceShare);
     }
 
     public OpenSpec withSyncWrites(boolean sync) {
-        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth);
+        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth, forceShare);
     }
 
     public OpenSpec withEngine(IoEngine e) {
@@ -45,11 +63,11 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
     }
 
     public OpenSpec withWarnings(Consumer<String> w) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth, forceShare);
     }
 
-    /** The spec for a layer below this one: read-only, probed, its own stored backing path. */
+    /** The spec for a layer below this one: read-only, probed, its own stored backing path, shared if this is. */
     OpenSpec lower(Path lowerFile) {
-        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1);
+        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1, forceShare);
     }
 }

@@ -24,8 +24,7 @@ public final class RawFormat implements ImageFormat {
         if (spec.backing() != null) {
             throw new ImageException(spec.file(), "a raw image has no backing file (given: " + spec.backing() + ")");
         }
-        OpenMode mode = spec.readOnly() ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(spec.syncWrites());
-        return new RawImage(HostFile.open(spec.file(), mode), spec.engine());
+        return new RawImage(HostFile.open(spec.file(), spec.hostMode()), spec.engine());
     }
 
     @Override

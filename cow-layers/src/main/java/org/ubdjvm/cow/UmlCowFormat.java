@@ -37,8 +37,7 @@ public final class UmlCowFormat implements ImageFormat {
 
     @Override
     public BlockImage open(OpenSpec spec, FormatTable table) throws IOException {
-        OpenMode mode = spec.readOnly() ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(spec.syncWrites());
-        HostFile cow = HostFile.open(spec.file(), mode);
+        HostFile cow = HostFile.open(spec.file(), spec.hostMode());
         BlockImage backing = null;
         try {
             UmlCowHeader header = UmlCowHeader.decode(ProbeBytes.read(cow));

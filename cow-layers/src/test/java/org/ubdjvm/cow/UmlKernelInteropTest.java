@@ -88,6 +88,19 @@ class UmlKernelInteropTest {
     }
 
     @Test
+    void theKernelRefusesACowWeHoldWithItsOwnLockMessage() throws Exception {
+        SharedVectors.copyTo(dir);
+        Path back = dir.resolve("back-ext2-512k.img");
+        Path cow = dir.resolve("held.cow");
+        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, back, 3, w -> { }));
+        try (BlockImage held = TABLE.open(OpenSpec.of(cow, new SyncEngine()))) {
+            String log = UmlKernel.boot(dir, "held.cow," + back.getFileName(), true);
+            assertTrue(log.contains("F_SETLK failed, file already locked by pid " + ProcessHandle.current().pid()), log);
+            assertTrue(log.contains("Failed to lock 'held.cow', err = 11"), log);
+        }
+    }
+
+    @Test
     void theKernelAndWeRefuseMismatchedBackingsInTheSameWords() throws Exception {
         SharedVectors.copyTo(dir);
         for (String[] c : new String[][] {
