@@ -63,6 +63,7 @@ public final class UbdDevice implements AutoCloseable {
                 .withBacking(spec.backing())
                 .withReadOnly(f.readOnly())
                 .withSyncWrites(f.syncWrites())
+                .withForceShare(f.shared() || env.forceShare()) // c: the kernel's "Not locking" the files
                 .withWarnings(env.warnings());
         BlockImage image = env.formats().open(open);
         if (f.geometry() != null && f.geometry().capacitySectors() * 512 > image.capacity()) {

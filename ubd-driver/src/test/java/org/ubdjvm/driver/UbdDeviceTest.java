@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.Disks;
 import org.ubdjvm.cow.testing.RecordingEngine;
 import org.ubdjvm.hostio.SyncEngine;
+import org.ubdjvm.hostio.testing.ProcLocks;
 import org.ubdjvm.queue.RequestOp;
 
 class UbdDeviceTest {
@@ -101,7 +102,7 @@ class UbdDeviceTest {
             assertTrue(call(ro, RequestOp.WRITE, 0, ByteBuffer.allocate(512)).getMessage().contains("read-only"));
             assertTrue(call(ro, RequestOp.READ, 64 * 1024, ByteBuffer.allocate(512)).getMessage().contains("past the end"));
             assertTrue(call(ro, RequestOp.READ, 7, ByteBuffer.allocate(512)).getMessage().contains("not a multiple"));
-            UbdDevice noTrim = table.add("ubd1t=" + back);
+            UbdDevice noTrim = table.add("ubd1t=" + Disks.patternedRaw(dir.resolve("other.img"), 4096)); // back is ubd0's
             CompletableFuture<IOException> refused = new CompletableFuture<>();
             noTrim.discard(0, 512, (r, e) -> refused.complete(e));
             assertTrue(refused.get(30, TimeUnit.SECONDS).getMessage().contains("discard is disabled (flag t)"));
@@ -131,12 +132,52 @@ class UbdDeviceTest {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = dir.resolve("c.cow");
         try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
-            table.add("ubd0=" + cow + "," + back);
+            table.add("ubd0r=" + cow + "," + back); // read-only: one process opens a file twice only so
             UbdDevice raw = table.add("ubd1dr=" + cow);
             ByteBuffer head = ByteBuffer.allocate(512);
             assertEquals(null, call(raw, RequestOp.READ, 0, head));
             assertEquals("OOOM", new String(head.array(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
             assertEquals(Files.size(cow), raw.capacity());
+        }
+    }
+
+    @Test
+    void aFileServesTwoDevicesOnlyWhenBothOpenItReadOnly() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("d.cow");
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            table.add("ubd0=" + cow + "," + back);
+            IOException twice = assertThrows(IOException.class, () -> table.add("ubd1=" + cow));
+            assertEquals(cow + ": already open read-write in this process; a file may be opened twice only when both"
+                    + " are read-only", twice.getMessage());
+            assertThrows(IOException.class, () -> table.add("ubd1c=" + cow), "c skips the host lock, not this");
+            IOException backing = assertThrows(IOException.class, () -> table.add("ubd1d=" + back));
+            assertTrue(backing.getMessage().startsWith(back + ": already open read-only in this process"),
+                    backing.getMessage());
+            table.add("ubd1r=" + back); // the backing of ubd0 and a read-only device of its own
+            assertEquals(null, table.get(2));
+        }
+    }
+
+    @Test
+    void everyDeviceTakesTheKernelsLockExceptWithCOrForceShare() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("x.cow");
+        long pid = ProcessHandle.current().pid();
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            table.add("ubd0=" + cow + "," + back);
+            assertEquals(List.of(new ProcLocks.Lock("POSIX", "WRITE", pid)), ProcLocks.heldBy(cow, pid));
+            assertEquals(List.of(new ProcLocks.Lock("POSIX", "READ", pid)), ProcLocks.heldBy(back, pid));
+        }
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            table.add("ubd0c=" + cow + "," + back);
+            assertEquals(List.of(), ProcLocks.on(cow));
+            assertEquals(List.of(), ProcLocks.on(back));
+        }
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()).withForceShare(true))) {
+            table.add("ubd0=" + cow + "," + back);
+            assertEquals(List.of(), ProcLocks.on(cow));
+            assertEquals(List.of(), ProcLocks.on(back));
         }
     }
 
