@@ -8,9 +8,13 @@ import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.harness.Warnings;
 import org.ubdjvm.hostio.IoEngine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code -f FMT -b BACKING}: how every command that reads an image opens it (qemu-img's -f, ubdN=cow,backing). */
+/**
+ * {@code -f FMT -b BACKING -U}: how every command that reads an image opens it (qemu-img's -f and -U,
+ * ubdN=cow,backing).
+ */
 final class ImageOptions {
     @Option(names = "-f", paramLabel = "FMT", description = "image format (raw, cow); probed when left out")
     String format;
@@ -19,10 +23,26 @@ final class ImageOptions {
             description = "backing file to use instead of the one named in the COW header (checked for size and mtime)")
     Path backing;
 
-    /** Opens {@code file} and the chain below it; warnings (obsolete format, backing switch) go to {@code err}. */
+    @Mixin
+    ForceShareOption share;
+
+    /**
+     * Opens {@code file} and the chain below it, each layer locked as the kernel locks it unless {@code -U};
+     * warnings (obsolete format, backing switch) go to {@code err}.
+     */
     BlockImage open(Path file, boolean readOnly, IoEngine engine, PrintWriter err) throws IOException {
+        return open(file, readOnly, share.forceShare, engine, err);
+    }
+
+    /** Read-only and without locks, whatever {@code -U} says: for commands that only look (info). */
+    BlockImage inspect(Path file, IoEngine engine, PrintWriter err) throws IOException {
+        return open(file, true, true, engine, err);
+    }
+
+    private BlockImage open(Path file, boolean readOnly, boolean forceShare, IoEngine engine, PrintWriter err)
+            throws IOException {
         OpenSpec spec = OpenSpec.of(file, engine).withFormat(format).withBacking(backing).withReadOnly(readOnly)
-                .withWarnings(Warnings.to(err));
+                .withForceShare(forceShare).withWarnings(Warnings.to(err));
         return FormatTable.standard().open(spec);
     }
 }

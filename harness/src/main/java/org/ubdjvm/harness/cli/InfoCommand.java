@@ -14,8 +14,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ubd info}: qemu-img info --backing-chain; the image is opened read-only, so nothing is ever written. */
-@Command(name = "info", description = {"Show an image and every layer below it.",
+/**
+ * {@code ubd info}: qemu-img info --backing-chain; the image is opened read-only, so nothing is ever written, and
+ * without locks (always {@code -U}), so it works on an image a running guest or UML holds.
+ */
+@Command(name = "info", description = {"Show an image and every layer below it (read-only, no lock: works on an"
+        + " image in use).",
         "  ubd info disk.cow",
         "  ubd info --output=json -b ./disk.img disk.cow"})
 final class InfoCommand implements Callable<Integer> {
@@ -36,7 +40,7 @@ final class InfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ImageInfo info;
         try (IoEngine engine = new SyncEngine();
-             BlockImage opened = image.open(file, true, engine, spec.commandLine().getErr())) {
+             BlockImage opened = image.inspect(file, engine, spec.commandLine().getErr())) {
             info = opened.info();
         }
         out.print(output.json() ? InfoReport.json(info) : InfoReport.human(info));

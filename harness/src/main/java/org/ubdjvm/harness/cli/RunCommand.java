@@ -83,6 +83,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     EngineOption engineOption;
 
+    @picocli.CommandLine.Mixin
+    ForceShareOption share;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         WorkloadSpec workload = workloadSpec();
@@ -94,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
              DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withBarrierMode(mode)
-                     .withWarnings(Warnings.to(spec.commandLine().getErr())))) {
+                     .withForceShare(share.forceShare).withWarnings(Warnings.to(spec.commandLine().getErr())))) {
             for (String d : devices) {
                 try {
                     table.add(d);
