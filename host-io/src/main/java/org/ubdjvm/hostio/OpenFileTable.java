@@ -15,7 +15,9 @@ import java.util.Map;
  * an open file gets the same descriptor, and only when both opens are read-only; one that would write is refused,
  * since two writers in one process corrupt a COW bitmap as surely as two processes do.
  *
- * <p>Process-wide, hence the one static instance: the locks it guards are process-wide too.
+ * <p>Process-wide, hence the one static instance: the locks it guards are process-wide too. Opens run under its
+ * monitor, so that no second descriptor is ever made while deciding: an open that hangs (a dead NFS server) holds
+ * up other opens in this process, never requests on files already open.
  */
 final class OpenFileTable {
     static final OpenFileTable PROCESS = new OpenFileTable();
