@@ -59,7 +59,7 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
     }
 
     public OpenSpec withEngine(IoEngine e) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth, forceShare);
     }
 
     public OpenSpec withWarnings(Consumer<String> w) {

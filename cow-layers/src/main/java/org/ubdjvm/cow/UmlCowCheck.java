@@ -33,7 +33,9 @@ final class UmlCowCheck {
     }
 
     CheckReport run() throws IOException {
-        try (HostFile cow = HostFile.open(spec.file(), repair ? OpenMode.READ_WRITE : OpenMode.READ_ONLY)) {
+        // locked like an open image: a repair beside a running guest would undo its writes
+        OpenMode mode = (repair ? OpenMode.READ_WRITE : OpenMode.READ_ONLY).withLock(!spec.forceShare());
+        try (HostFile cow = HostFile.open(spec.file(), mode)) {
             UmlCowHeader h = UmlCowHeader.decode(ProbeBytes.read(cow));
             checkLength(cow, h);
             checkBitmap(cow, h);

@@ -34,7 +34,7 @@ class ImageLockTest {
 
     private Path cowOver(Path backing, String name) throws IOException {
         Path cow = dir.resolve(name);
-        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, backing, 3, w -> { }));
+        TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(backing));
         return cow;
     }
 
@@ -94,6 +94,19 @@ class ImageLockTest {
             assertEquals(back + ": cannot lock for reading: pid " + python.pid() + " holds a write lock on it",
                     e.getMessage());
             assertEquals(List.of(), ProcLocks.heldBy(cow, PID), "the COW's lock stays taken after its backing failed");
+        }
+    }
+
+    @Test
+    void checkLocksLikeAnOpenAndForceShareReachesTheBackingThroughItToo() throws Exception {
+        Path back = back();
+        Path cow = cowOver(back, "checked.cow");
+        try (FcntlHolder onCow = FcntlHolder.hold(cow, true); FcntlHolder onBack = FcntlHolder.hold(back, true)) {
+            HostIoException repair = assertThrows(HostIoException.class, () -> TABLE.check(spec(cow), true));
+            assertEquals(cow + ": cannot lock for writing: pid " + onCow.pid() + " holds a write lock on it",
+                    repair.getMessage());
+            // no engine given: check picks its own, and the copy of the spec it makes must still share
+            assertEquals(true, TABLE.check(OpenSpec.of(cow, null).withForceShare(true), false).clean());
         }
     }
 

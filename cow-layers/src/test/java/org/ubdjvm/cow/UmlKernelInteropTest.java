@@ -92,7 +92,7 @@ class UmlKernelInteropTest {
         SharedVectors.copyTo(dir);
         Path back = dir.resolve("back-ext2-512k.img");
         Path cow = dir.resolve("held.cow");
-        TABLE.create(new CreateSpec(cow, UmlCowFormat.NAME, 0, back, 3, w -> { }));
+        TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(back));
         try (BlockImage held = TABLE.open(OpenSpec.of(cow, new SyncEngine()))) {
             String log = UmlKernel.boot(dir, "held.cow," + back.getFileName(), true);
             assertTrue(log.contains("F_SETLK failed, file already locked by pid " + ProcessHandle.current().pid()), log);

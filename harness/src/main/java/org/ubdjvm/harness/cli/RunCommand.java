@@ -83,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     EngineOption engineOption;
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ForceShareOption share;
 
     @Override
