@@ -233,11 +233,15 @@ public final class HostFile implements Closeable {
 
     /**
      * Deallocates {@code [position, position + length)}: it reads as zeros afterwards and the file keeps its size.
-     * Where the filesystem cannot punch holes, zeros are written instead, so the result is the same.
+     * Where the filesystem cannot punch holes, zeros are written instead, so the result is the same. An empty range
+     * is done at once: fallocate(2) refuses a zero length with EINVAL, but there is nothing to deallocate.
      */
     public void punchHole(long position, long length) throws HostIoException {
         if (mode.readOnly()) {
             throw new HostIoException(path, "discard at offset " + position + " refused: file is open read-only");
+        }
+        if (length == 0) {
+            return;
         }
         int rc = LinuxNatives.fallocate(nativeFd(), LinuxNatives.FALLOC_FL_PUNCH_HOLE | LinuxNatives.FALLOC_FL_KEEP_SIZE,
                 position, length);

@@ -1,6 +1,7 @@
 package org.ubdjvm.hostio;
 
 import java.io.IOException;
+import org.ubdjvm.hostio.testing.Engines;
 
 /** Linux AIO through raw syscalls. */
 class AioEngineConformanceTest extends EngineConformanceTest {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.ubdjvm.hostio.testing.Engines;
 
 /** What the kernel-queue engines add to the conformance suite: batching, back-pressure, errno names, close. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.ubdjvm.hostio.testing.Engines;
 
 /**
  * A host error from a device, on every engine. Outside {@link EngineConformanceTest} because a character device

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.ubdjvm.hostio.testing.Engines;
 
 /** O_DIRECT on every engine: aligned requests round-trip; misaligned ones are refused and write nothing. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

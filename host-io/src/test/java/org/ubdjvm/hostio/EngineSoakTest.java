@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.ubdjvm.hostio.testing.Engines;
 
 /**
  * Every engine under a long random load, the way a guest and the properties use them, until nothing is lost: a

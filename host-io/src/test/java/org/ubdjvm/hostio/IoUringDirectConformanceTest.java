@@ -1,6 +1,7 @@
 package org.ubdjvm.hostio;
 
 import java.io.IOException;
+import org.ubdjvm.hostio.testing.Engines;
 
 /** io_uring on files opened O_DIRECT: the kernel reads and writes the aligned buffers in place. */
 class IoUringDirectConformanceTest extends EngineConformanceTest {

@@ -1,6 +1,7 @@
 package org.ubdjvm.hostio;
 
 import java.io.IOException;
+import org.ubdjvm.hostio.testing.Engines;
 
 /** io_uring through raw syscalls. */
 class IoUringEngineConformanceTest extends EngineConformanceTest {

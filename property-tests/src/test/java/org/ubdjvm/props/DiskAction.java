@@ -40,6 +40,19 @@ sealed interface DiskAction {
         }
     }
 
+    /** Discards {@code count} sectors: they read zeros after; refused while the image is read-only. */
+    record Discard(At at, int count) implements DiskAction {
+        @Override
+        public void applyTo(DiskUnderTest disk) throws IOException {
+            disk.discard(at.first(disk.sectors(), count) * SECTOR, count * SECTOR);
+        }
+
+        @Override
+        public String toString() {
+            return "discard(" + at.describe(count) + ")";
+        }
+    }
+
     /** Reads {@code count} sectors into a buffer whose position is {@code pad}. */
     record Read(At at, int count, int pad) implements DiskAction {
         @Override

@@ -35,6 +35,7 @@ final class DiskActions {
         ActionChainArbitrary<DiskUnderTest> chain = ActionChain.<DiskUnderTest>startWith(start)
                 .withAction(6, action(writes()))
                 .withAction(3, action(reads()))
+                .withAction(2, action(discards()))
                 .withAction(3, action(readsAcrossLayers()))
                 .withAction(1, action(Arbitraries.just(DiskAction.Plain.FLUSH)))
                 .withAction(2, action(Arbitraries.of(DiskUnderTest.Access.class).map(DiskAction.Reopen::new)))
@@ -51,6 +52,10 @@ final class DiskActions {
         Arbitrary<Long> seeds = Arbitraries.longs().between(1, 1_000_000);
         return Combinators.combine(places(), counts(), seeds, pads())
                 .as((at, n, seed, pad) -> new DiskAction.Write(at, fit(at, n), seed, pad));
+    }
+
+    static Arbitrary<DiskAction> discards() {
+        return Combinators.combine(places(), counts()).as((at, n) -> new DiskAction.Discard(at, fit(at, n)));
     }
 
     static Arbitrary<DiskAction> reads() {

@@ -134,5 +134,6 @@ class DiskProperties {
         Statistics.label("V3-old64 layers").collect(end.model().layers().stream()
                 .filter(l -> l.kind() == LayerKind.V3_OLD64).count() > 0 ? "some" : "none");
         Statistics.label("reads across layers").collect(end.straddlingReads() > 0 ? "some" : "none");
+        Statistics.label("discards").collect(end.discards() > 0 ? "some" : "none");
     }
 }

@@ -37,6 +37,7 @@ final class DiskUnderTest implements Closeable {
     private BlockImage image;
     private Access access = Access.READ_WRITE;
     private int straddlingReads;
+    private int discards;
     private int crashes;
     /** Counts the steps that changed the disk or the stack; shrinking first drops the steps that did not. */
     private long changes;
@@ -87,6 +88,10 @@ final class DiskUnderTest implements Closeable {
         return straddlingReads;
     }
 
+    int discards() {
+        return discards;
+    }
+
     long changes() {
         return changes;
     }
@@ -104,6 +109,21 @@ final class DiskUnderTest implements Closeable {
         sinceFlush.wrote(offset, data);
         if (access == Access.SYNC_WRITES) {
             sinceFlush.flushed(model.disk()); // the s flag: durable, bitmap included, before it completes
+        }
+        changes++;
+    }
+
+    void discard(long offset, int length) throws IOException {
+        if (readOnly()) {
+            expectRejected(Op.DISCARD, offset, length, "read-only");
+            return;
+        }
+        BlockIo.discard(image, offset, length);
+        model.discard(offset, length);
+        discards++;
+        sinceFlush.wrote(offset, new byte[length]);
+        if (access == Access.SYNC_WRITES) {
+            sinceFlush.flushed(model.disk());
         }
         changes++;
     }
@@ -343,15 +363,16 @@ final class DiskUnderTest implements Closeable {
         }
     }
 
-    /** The two kinds of request, so a test can aim the same bad arguments at both. */
+    /** The kinds of request, so a test can aim the same bad arguments at each (a discard's length is the buffer's). */
     enum Op {
-        READ, WRITE;
+        READ, WRITE, DISCARD;
 
         void run(BlockImage image, long offset, ByteBuffer buf) throws IOException {
-            if (this == READ) {
-                BlockIo.read(image, offset, buf);
-            } else {
-                BlockIo.write(image, offset, buf);
+            switch (this) {
+                case READ -> BlockIo.read(image, offset, buf);
+                case WRITE -> BlockIo.write(image, offset, buf);
+                case DISCARD -> BlockIo.discard(image, offset, buf.remaining());
+                default -> throw new IllegalStateException(name());
             }
         }
 

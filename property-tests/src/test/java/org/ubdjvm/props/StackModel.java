@@ -95,6 +95,18 @@ final class StackModel {
         }
     }
 
+    /**
+     * Discarded sectors read zeros. A COW top holds them from now on (bits set over a hole in its data area, so the
+     * layer below no longer shows through); a raw top punches a hole and keeps its length.
+     */
+    void discard(long offset, int length) {
+        byte[] zeros = new byte[length];
+        disk.write(offset, zeros);
+        Layer top = top();
+        System.arraycopy(zeros, 0, top.data(), Math.toIntExact(offset), length);
+        top.owned().set(Math.toIntExact(offset / SECTOR), Math.toIntExact((offset + length) / SECTOR));
+    }
+
     void addLayer(Path file, LayerKind kind) {
         long layerSize = sizeForNewLayer();
         layers.add(new Layer(file, kind, layerSize, new BitSet(), new byte[Math.toIntExact(disk.capacity())]));

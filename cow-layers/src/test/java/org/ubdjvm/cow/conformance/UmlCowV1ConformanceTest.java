@@ -1,0 +1,16 @@
+package org.ubdjvm.cow.conformance;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.ubdjvm.cow.testing.conformance.BlockImageConformance;
+import org.ubdjvm.cow.testing.conformance.TestStack;
+import org.ubdjvm.hostio.IoEngine;
+
+/** A new UML COW V1 file over a patterned raw backing. */
+class UmlCowV1ConformanceTest extends BlockImageConformance {
+    @Override
+    protected TestStack make(Path dir, IoEngine engine) throws IOException {
+        return TestStack.patternedRaw(dir, engine, "base.raw", UmlCowLayers.SIZE)
+                .over("top.v1.cow", UmlCowLayers.version(1));
+    }
+}
