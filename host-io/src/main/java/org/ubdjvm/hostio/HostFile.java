@@ -32,10 +32,27 @@ public final class HostFile implements Closeable {
         this.file = file;
     }
 
+    /**
+     * Opens a file that can hold a disk: a regular file, a block device, {@code /dev/zero} or {@code /dev/null}.
+     * Anything else (a FIFO, a socket, a directory, another character device) is refused before {@code open(2)},
+     * which would block on a FIFO. A file swapped for a FIFO between that stat and the open can still block it: only
+     * someone who may already replace the file can do that.
+     */
     public static HostFile open(Path path, OpenMode mode) throws HostIoException {
+        return open(path, mode, true);
+    }
+
+    /** Any file the kernel opens, FIFOs and character devices too: for tests of the engines on pipes and devices. */
+    static HostFile openAnyKind(Path path, OpenMode mode) throws HostIoException {
+        return open(path, mode, false);
+    }
+
+    private static HostFile open(Path path, OpenMode mode, boolean disksOnly) throws HostIoException {
         try {
-            if (!mode.create() && Files.isDirectory(path)) {
-                throw new HostIoException(path, "cannot open: is a directory");
+            FileKind kind = FileKind.of(path);
+            String refusal = kind == null ? null : disksOnly ? kind.refusal() : kind.directoryRefusal();
+            if (refusal != null) {
+                throw new HostIoException(path, "cannot open: " + refusal);
             }
             return new HostFile(path, mode, OpenFileTable.PROCESS.open(path, mode));
         } catch (HostIoException e) {

@@ -126,7 +126,7 @@ class AsyncEngineTest {
     void hostErrorsCarryTheErrnoName(String name) throws Exception {
         Path full = Path.of("/dev/full");
         assumeTrue(Files.isWritable(full), "/dev/full is not available here");
-        try (IoEngine engine = Engines.open(name, 4); HostFile file = HostFile.open(full, OpenMode.READ_WRITE)) {
+        try (IoEngine engine = Engines.open(name, 4); HostFile file = HostFile.openAnyKind(full, OpenMode.READ_WRITE)) {
             Outcome w = new Outcome();
             engine.write(file, ByteBuffer.allocateDirect(512), 1024, w);
             engine.submit();
@@ -165,7 +165,7 @@ class AsyncEngineTest {
         // io_uring parks a read of an empty pipe until data comes: a request the kernel holds as long as it likes.
         // (Linux AIO would instead block inside io_submit; that limit is documented.)
         AsyncEngine engine = AsyncEngine.ioUring(4, Duration.ofMillis(200));
-        try (HostFile file = HostFile.open(fifo, OpenMode.READ_WRITE)) {
+        try (HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
             Outcome stuck = new Outcome();
             engine.read(file, ByteBuffer.allocateDirect(16), 0, stuck);
             engine.submit();
@@ -233,7 +233,7 @@ class AsyncEngineTest {
         Path fifo = dir.resolve("later");
         assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
         try (AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 4);
-             HostFile file = HostFile.open(fifo, OpenMode.READ_WRITE)) {
+             HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
             Outcome later = new Outcome();
             Thread[] ranOn = new Thread[1];
             engine.read(file, ByteBuffer.allocateDirect(16), 0, (n, e) -> {

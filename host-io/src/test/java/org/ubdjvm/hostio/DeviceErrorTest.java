@@ -25,7 +25,7 @@ class DeviceErrorTest {
     void aWriteToDevFullNamesTheFileTheOffsetAndTheReason(String name) throws Exception {
         Path full = Path.of("/dev/full"); // every write fails, every read succeeds
         assumeTrue(Files.isWritable(full), "/dev/full is not available here");
-        try (IoEngine engine = Engines.open(name, 8); HostFile file = HostFile.open(full, OpenMode.READ_WRITE)) {
+        try (IoEngine engine = Engines.open(name, 8); HostFile file = HostFile.openAnyKind(full, OpenMode.READ_WRITE)) {
             ByteBuffer dst = ByteBuffer.allocate(4096);
             dst.put(0, (byte) 1);
             Outcome w = new Outcome();
