@@ -266,7 +266,7 @@ public final class HostFile implements Closeable {
             return;
         }
         int errno = LinuxNatives.errno();
-        if (errno != LinuxNatives.EOPNOTSUPP) {
+        if (errno != Errno.EOPNOTSUPP) {
             throw new HostIoException(path, "discard of " + length + " bytes at offset " + position + " failed: "
                     + Errno.describe(errno));
         }

@@ -40,7 +40,7 @@ public final class IoEngines {
 
     /**
      * @param queueDepth requests in flight at most, for io_uring and aio
-     * @throws IOException              a forced engine cannot run here; the message says why
+     * @throws EngineUnavailableException a forced engine cannot run here; the message says why, the reason is typed
      * @throws IllegalArgumentException an unknown name
      */
     public static EngineSelection select(String name, int queueDepth) throws IOException {
@@ -73,23 +73,36 @@ public final class IoEngines {
         return new EngineSelection(AUTO, engine, String.join("; ", reasons));
     }
 
-    private static EngineSelection forced(String name, Opener opener) throws IOException {
-        List<String> reasons = new ArrayList<>(1);
-        IoEngine engine = attempt(name, opener, reasons);
-        if (engine == null) {
-            throw new IOException("I/O engine " + name + " is unavailable: " + reasons.get(0));
+    private static EngineSelection forced(String name, Opener opener) throws EngineUnavailableException {
+        try {
+            return new EngineSelection(name, open(name, opener), "");
+        } catch (EngineUnavailableException e) {
+            throw new EngineUnavailableException("I/O engine " + name + " is unavailable: " + e.getMessage(),
+                    e.reason(), e);
         }
-        return new EngineSelection(name, engine, "");
     }
 
+    /** The engine, or null with the reason it cannot run added to {@code reasons}. */
     private static IoEngine attempt(String name, Opener opener, List<String> reasons) {
         try {
-            return opener.open();
-        } catch (IOException e) {
+            return open(name, opener);
+        } catch (EngineUnavailableException e) {
             reasons.add(e.getMessage());
-        } catch (LinkageError e) {
-            reasons.add(name + ": JNA native access unavailable: " + e);
+            return null;
         }
-        return null;
+    }
+
+    /** Any failure to make an engine, as the one exception that says why. */
+    private static IoEngine open(String name, Opener opener) throws EngineUnavailableException {
+        try {
+            return opener.open();
+        } catch (EngineUnavailableException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new EngineUnavailableException(e.getMessage(), EngineUnavailableException.Reason.FAILED, e);
+        } catch (LinkageError e) {
+            throw new EngineUnavailableException(name + ": JNA native access unavailable: " + e,
+                    EngineUnavailableException.Reason.UNSUPPORTED, e);
+        }
     }
 }

@@ -54,10 +54,6 @@ final class IoUring implements KernelQueue {
     /** user_data of the no-op that wakes the reaper; slot indexes are never negative. */
     private static final long WAKE = -1L;
 
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
-    private static final int EBUSY = 16;
-    private static final int EINVAL = 22;
 
     private final int ringFd;
     private final Mapping sqMapping;
@@ -130,7 +126,7 @@ final class IoUring implements KernelQueue {
         params.clear();
         long fd = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_SETUP, entries, Pointer.nativeValue(params), 0, 0, 0, 0);
         if (fd < 0) {
-            throw LinuxNatives.failure("io_uring_setup", LinuxNatives.errno());
+            throw EngineUnavailableException.setupFailed("io_uring_setup", LinuxNatives.errno());
         }
         int ringFd = (int) fd;
         Mapping sqMap = null;
@@ -171,7 +167,7 @@ final class IoUring implements KernelQueue {
         long address = LinuxNatives.mmap(0, length, LinuxNatives.PROT_READ | LinuxNatives.PROT_WRITE,
                 LinuxNatives.MAP_SHARED | LinuxNatives.MAP_POPULATE, ringFd, offset);
         if (address == LinuxNatives.MAP_FAILED) {
-            throw LinuxNatives.failure("io_uring mmap of the " + what, LinuxNatives.errno());
+            throw EngineUnavailableException.setupFailed("io_uring mmap of the " + what, LinuxNatives.errno());
         }
         return new Mapping(address, length);
     }
@@ -185,13 +181,18 @@ final class IoUring implements KernelQueue {
                 Pointer.nativeValue(probe), ops, 0, 0);
         if (r < 0) {
             int errno = LinuxNatives.errno();
-            throw LinuxNatives.failure("io_uring_register(PROBE)" + (errno == EINVAL ? " (kernel older than 5.6)" : ""), errno);
+            if (errno == Errno.EINVAL) {
+                throw new EngineUnavailableException("io_uring_register(PROBE): " + Errno.describe(errno)
+                        + " (kernel older than 5.6)", EngineUnavailableException.Reason.UNSUPPORTED);
+            }
+            throw EngineUnavailableException.setupFailed("io_uring_register(PROBE)", errno);
         }
         int lastOp = probe.getByte(0) & 0xff;
         for (byte op : new byte[] {IORING_OP_NOP, IORING_OP_FSYNC, IORING_OP_READ, IORING_OP_WRITE}) {
             short flags = probe.getShort(16 + 8L * op + 2);
             if (op > lastOp || (flags & IO_URING_OP_SUPPORTED) == 0) {
-                throw new IOException("io_uring: kernel does not support opcode " + op);
+                throw new EngineUnavailableException("io_uring: kernel does not support opcode " + op,
+                        EngineUnavailableException.Reason.UNSUPPORTED);
             }
         }
     }
@@ -257,8 +258,8 @@ final class IoUring implements KernelQueue {
                 pending -= (int) r;
                 continue;
             }
-            int errno = r == 0 ? EAGAIN : LinuxNatives.errno();
-            if (errno != EINTR && errno != EAGAIN && errno != EBUSY || ++retries > 1000) {
+            int errno = r == 0 ? Errno.EAGAIN : LinuxNatives.errno();
+            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY || ++retries > 1000) {
                 throw new IllegalStateException("io_uring_enter(submit " + pending + "): " + Errno.describe(errno));
             }
             Thread.yield(); // EAGAIN/EBUSY: the kernel is short of request memory for a moment
@@ -301,7 +302,7 @@ final class IoUring implements KernelQueue {
         long r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
         if (r < 0) {
             int errno = LinuxNatives.errno();
-            if (errno != EINTR && errno != EAGAIN && errno != EBUSY) {
+            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY) {
                 throw LinuxNatives.failure("io_uring_enter(GETEVENTS)", errno);
             }
         }

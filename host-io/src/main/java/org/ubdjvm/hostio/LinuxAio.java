@@ -34,8 +34,6 @@ final class LinuxAio implements KernelQueue {
     private static final short IOCB_CMD_FDSYNC = 3;
     /** aio_data of the empty read that wakes the reaper; slot indexes are never negative. */
     private static final long WAKE = -1L;
-    private static final int EINTR = 4;
-    private static final int EAGAIN = 11;
 
     private final long context;
     private final int slots;
@@ -88,14 +86,14 @@ final class LinuxAio implements KernelQueue {
         Memory ctx = new Memory(8);
         ctx.setLong(0, 0); // io_setup insists on a zeroed aio_context_t
         if (LinuxNatives.syscall(LinuxNatives.SYS_IO_SETUP, maxEvents, Pointer.nativeValue(ctx), 0, 0, 0, 0) < 0) {
-            throw LinuxNatives.failure("io_setup", LinuxNatives.errno());
+            throw EngineUnavailableException.setupFailed("io_setup", LinuxNatives.errno());
         }
         long context = ctx.getLong(0);
         int wakeFd = LinuxNatives.open("/dev/null", LinuxNatives.O_RDONLY | LinuxNatives.O_CLOEXEC, 0);
         if (wakeFd < 0) {
             int errno = LinuxNatives.errno();
             LinuxNatives.syscall(LinuxNatives.SYS_IO_DESTROY, context, 0, 0, 0, 0, 0);
-            throw LinuxNatives.failure("aio: open /dev/null", errno);
+            throw EngineUnavailableException.setupFailed("aio: open /dev/null", errno);
         }
         return new LinuxAio(context, slots, maxEvents, wakeFd);
     }
@@ -142,8 +140,8 @@ final class LinuxAio implements KernelQueue {
                 sent += (int) r;
                 continue;
             }
-            int errno = r == 0 ? EAGAIN : LinuxNatives.errno();
-            if (errno == EINTR) {
+            int errno = r == 0 ? Errno.EAGAIN : LinuxNatives.errno();
+            if (errno == Errno.EINTR) {
                 continue;
             }
             // io_submit stops at the first iocb it cannot take and says why only for that one: refuse it, go on.
@@ -169,7 +167,7 @@ final class LinuxAio implements KernelQueue {
                 Pointer.nativeValue(events), 0, 0);
         if (n < 0) {
             int errno = LinuxNatives.errno();
-            if (errno == EINTR) {
+            if (errno == Errno.EINTR) {
                 return;
             }
             throw LinuxNatives.failure("io_getevents", errno);

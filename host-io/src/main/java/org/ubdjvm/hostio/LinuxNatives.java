@@ -71,7 +71,6 @@ final class LinuxNatives {
 
     static final int FALLOC_FL_KEEP_SIZE = 1;
     static final int FALLOC_FL_PUNCH_HOLE = 2;
-    static final int EOPNOTSUPP = 95;
 
     /** errno of the last native call on this thread (JNA saves it right after the call, before the JVM can clobber it). */
     static int errno() {
@@ -81,8 +80,9 @@ final class LinuxNatives {
     /** Throws unless the running JVM can use the syscall numbers above. */
     static void requireX86_64(String what) throws IOException {
         if (!Platform.isLinux() || !Platform.isIntel() || !Platform.is64Bit()) {
-            throw new IOException(what + ": raw syscall numbers are known for Linux x86_64 only, not "
-                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+            throw new EngineUnavailableException(what + ": raw syscall numbers are known for Linux x86_64 only, not "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch"),
+                    EngineUnavailableException.Reason.UNSUPPORTED);
         }
     }
 

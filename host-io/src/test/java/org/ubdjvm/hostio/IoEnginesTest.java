@@ -42,8 +42,10 @@ class IoEnginesTest {
 
     @Test
     void aForcedEngineThatCannotRunFailsWithTheReason() {
-        IOException uring = assertThrows(IOException.class, () -> IoEngines.select("io_uring", TOO_DEEP));
+        EngineUnavailableException uring = assertThrows(EngineUnavailableException.class,
+                () -> IoEngines.select("io_uring", TOO_DEEP));
         assertEquals("I/O engine io_uring is unavailable: io_uring_setup: EINVAL (Invalid argument)", uring.getMessage());
+        assertEquals(EngineUnavailableException.Reason.FAILED, uring.reason());
         IOException aio = assertThrows(IOException.class, () -> IoEngines.select("aio", TOO_DEEP));
         assertTrue(aio.getMessage().startsWith("I/O engine aio is unavailable: io_setup: E"), aio.getMessage());
     }
@@ -55,5 +57,16 @@ class IoEnginesTest {
         assertInstanceOf(MmapEngine.class, IoEngines.create("mmap"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IoEngines.create("posix-aio"));
         assertEquals("unknown I/O engine 'posix-aio' (known: auto, io_uring, aio, mmap, sync, none)", e.getMessage());
+    }
+
+    /** Callers decide by the reason, never by the message: what a test may skip and what it must not. */
+    @Test
+    void theReasonAnEngineIsUnavailableIsTyped() {
+        assertEquals(EngineUnavailableException.Reason.UNSUPPORTED, EngineUnavailableException.Reason.of(Errno.ENOSYS));
+        assertEquals(EngineUnavailableException.Reason.FORBIDDEN, EngineUnavailableException.Reason.of(Errno.EPERM));
+        assertEquals(EngineUnavailableException.Reason.EXHAUSTED, EngineUnavailableException.Reason.of(Errno.EAGAIN));
+        assertEquals(EngineUnavailableException.Reason.FAILED, EngineUnavailableException.Reason.of(Errno.EINVAL));
+        assertEquals("io_setup: EPERM (Operation not permitted)",
+                EngineUnavailableException.setupFailed("io_setup", Errno.EPERM).getMessage());
     }
 }
