@@ -73,6 +73,9 @@ public final class FormatTable {
      * request (alignment, range, read-only) before its format sees it.
      */
     public BlockImage open(OpenSpec spec) throws IOException {
+        if (spec.engine() == null) {
+            throw new IllegalArgumentException(spec.file() + ": no engine to open it with (ImageOpener supplies one)");
+        }
         if (spec.depth() > MAX_CHAIN_DEPTH) {
             throw new ImageException(spec.file(), "backing chain deeper than " + MAX_CHAIN_DEPTH + " layers (a loop?)");
         }

@@ -8,12 +8,21 @@ import java.nio.file.Path;
  * one line naming the file, the field or offset, and the reason, ready for the CLI to print as is.
  */
 public final class ImageException extends IOException {
+    private final String reason;
+
     public ImageException(Path file, String reason) {
         super(file + ": " + reason);
+        this.reason = reason;
     }
 
     public ImageException(Path file, String reason, Throwable cause) {
         super(file + ": " + reason, cause);
+        this.reason = reason;
+    }
+
+    /** The message without the file: for reports that name the file once, or errors that name another file. */
+    public String reason() {
+        return reason;
     }
 
     /**

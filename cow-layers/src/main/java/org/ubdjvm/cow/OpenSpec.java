@@ -14,7 +14,7 @@ import org.ubdjvm.hostio.OpenMode;
  *                        the path stored in the header
  * @param readOnly        open the top layer read-only (lower layers always are)
  * @param syncWrites      every write is durable, metadata included, before it completes (ubd {@code s})
- * @param engine          host I/O engine shared by every layer
+ * @param engine          host I/O engine shared by every layer; null only on the way to {@link ImageOpener}
  * @param warnings        where notices go (obsolete format, backing switch), one line each
  * @param depth           layers above this one; bounds backing chains so a loop fails instead of recursing
  * @param forceShare      take no lock on any layer (the kernel's {@code c} flag, qemu-img's {@code -U}); by default
@@ -26,6 +26,11 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
     public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
                     Consumer<String> warnings, int depth) {
         this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, false);
+    }
+
+    /** A spec without an engine, for {@link ImageOpener#open}, which supplies one. */
+    public static OpenSpec of(Path file) {
+        return of(file, null);
     }
 
     public static OpenSpec of(Path file, IoEngine engine) {

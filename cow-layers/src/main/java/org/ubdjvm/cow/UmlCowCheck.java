@@ -92,7 +92,7 @@ final class UmlCowCheck {
         try {
             backingPath = UmlCowFormat.chooseBacking(spec, h);
         } catch (ImageException e) {
-            corruption(reason(e), null);
+            corruption(e.reason(), null);
             return;
         }
         OpenSpec withEngine = spec.engine() != null ? spec : spec.withEngine(new SyncEngine()); // only metadata is read
@@ -102,15 +102,8 @@ final class UmlCowCheck {
                 corruption(mismatch, null);
             }
         } catch (ImageException e) {
-            corruption(reason(e), null);
+            corruption(e.reason(), null);
         }
-    }
-
-    /** An {@link ImageException}'s message without the leading "file: ", which the report names once. */
-    private String reason(ImageException e) {
-        String prefix = spec.file() + ": ";
-        String m = e.getMessage();
-        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 
     private void corruption(String finding, String repairMade) {

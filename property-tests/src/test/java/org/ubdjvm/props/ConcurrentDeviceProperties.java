@@ -20,6 +20,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.UbdDevice;
@@ -72,7 +73,7 @@ class ConcurrentDeviceProperties {
                                               @ForAll("engines") String engine) throws Exception {
         Path dir = Files.createTempDirectory("concurrent");
         try (IoEngine io = IoEngines.create(engine);
-             DeviceTable table = new DeviceTable(DeviceEnvironment.of(io))) {
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(io)))) {
             Path back = dir.resolve("back.img");
             Files.write(back, new byte[SECTORS * SECTOR]); // initial content: write id 0 everywhere
             String arg = "ubd0=" + back;

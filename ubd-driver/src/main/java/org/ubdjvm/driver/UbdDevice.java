@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
+import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.OpenSpec;
+import org.ubdjvm.cow.OpenedImage;
 import org.ubdjvm.cow.RawFormat;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestOp;
@@ -22,14 +24,14 @@ public final class UbdDevice implements AutoCloseable {
     private final DeviceSpec spec;
     private final BlockImage image;
     private final RequestRing ring;
-    private final DeviceEngine engine;
+    private final String engineName;
     private final Geometry geometry;
 
-    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, DeviceEngine engine) {
+    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, String engineName) {
         this.spec = spec;
         this.image = image;
         this.ring = ring;
-        this.engine = engine;
+        this.engineName = engineName;
         this.geometry = spec.flags().geometry() != null ? spec.flags().geometry() : Geometry.umlDefault(image.capacity());
     }
 
@@ -39,33 +41,25 @@ public final class UbdDevice implements AutoCloseable {
      * layer format, with {@code V<n>} passed as its {@code version} option.
      */
     public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env) throws IOException {
-        DeviceEngine engine = DeviceEngine.choose(spec, env.engine());
-        try {
-            return open(spec, env, engine);
-        } catch (IOException | RuntimeException e) {
-            engine.closeIfOwned();
-            throw e;
-        }
-    }
-
-    private static UbdDevice open(DeviceSpec spec, DeviceEnvironment env, DeviceEngine engine) throws IOException {
         DeviceFlags f = spec.flags();
+        FormatTable formats = env.images().formats();
         if (spec.backing() != null && !Files.exists(spec.file())) {
             env.warnings().accept("Creating \"" + spec.file() + "\" as COW file for \"" + spec.backing() + "\"");
-            CreateSpec layer = CreateSpec.of(spec.file(), env.formats().layerFormat().name())
+            CreateSpec layer = CreateSpec.of(spec.file(), formats.layerFormat().name())
                     .withBacking(spec.backing()).withWarnings(env.warnings());
-            env.formats().create(f.createVersion() > 0
+            formats.create(f.createVersion() > 0
                     ? layer.withOption(CREATE_VERSION_OPTION, String.valueOf(f.createVersion())) : layer);
         }
         boolean raw = f.data() || f.createVersion() == 0;
-        OpenSpec open = OpenSpec.of(spec.file(), engine.engine())
+        OpenSpec open = OpenSpec.of(spec.file())
                 .withFormat(raw ? RawFormat.NAME : null)
                 .withBacking(spec.backing())
                 .withReadOnly(f.readOnly())
                 .withSyncWrites(f.syncWrites())
                 .withForceShare(f.shared() || env.forceShare()) // c: the kernel's "Not locking" the files
                 .withWarnings(env.warnings());
-        BlockImage image = env.formats().open(open);
+        OpenedImage opened = env.images().open(open, spec.engineRequest());
+        BlockImage image = opened.image();
         if (f.geometry() != null && f.geometry().capacitySectors() * 512 > image.capacity()) {
             image.close();
             throw new IOException(spec.name() + ": geometry C" + f.geometry().cylinders() + "H" + f.geometry().heads()
@@ -75,7 +69,7 @@ public final class UbdDevice implements AutoCloseable {
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
         RequestRing ring = new RequestRing(env.ring().withName(spec.name()),
                 new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
-        return new UbdDevice(spec, image, ring, engine);
+        return new UbdDevice(spec, image, ring, opened.engineName());
     }
 
     public DeviceSpec spec() {
@@ -104,7 +98,7 @@ public final class UbdDevice implements AutoCloseable {
 
     /** The engine this device's files go through ({@code A0} sync, {@code A1} io_uring/aio, {@code M..d} mmap). */
     public String engineName() {
-        return engine.engine().name();
+        return engineName;
     }
 
     /** Queues a request; the completion runs on a host thread. Bad requests complete with an error, nothing written. */
@@ -120,11 +114,7 @@ public final class UbdDevice implements AutoCloseable {
     /** Completes every queued request, then flushes and closes the image stack. */
     @Override
     public void close() throws IOException {
-        try {
-            ring.close();
-            image.close();
-        } finally {
-            engine.closeIfOwned();
-        }
+        ring.close();
+        image.close();
     }
 }

@@ -54,6 +54,10 @@ public final class UbdOptionParser {
         if (backing != null && flags.createVersion() == 0) {
             throw error(-1, "V0 (raw, no COW) and a backing file exclude each other");
         }
+        if (flags.aio() == AioMode.ON && flags.mmap().dataPages() > 0) {
+            throw error(-1, "A1 and M" + flags.mmap().bitmapPages() + "." + flags.mmap().dataPages()
+                    + " both choose how data moves (AIO, or copies from mapped data): give one of them");
+        }
         if (flags.readOnly() && flags.updateInPlace()) {
             throw error(-1, "U (update in place) writes the backing file; it cannot be combined with r");
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.cow.testing.Disks;
 import org.ubdjvm.cow.testing.RecordingEngine;
 import org.ubdjvm.hostio.SyncEngine;
@@ -39,7 +40,7 @@ class UbdDeviceTest {
         Path cow = dir.resolve("new.cow");
         List<String> notes = new ArrayList<>();
         RecordingEngine engine = new RecordingEngine();
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(notes::add))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withWarnings(notes::add))) {
             UbdDevice d = table.add("ubd1=" + cow + "," + back);
             assertEquals("Creating \"" + cow + "\" as COW file for \"" + back + "\"", notes.get(0));
             engine.clear();
@@ -84,7 +85,7 @@ class UbdDeviceTest {
             assertEquals("datasync", trace.get(firstSync + 2).op());
         }
         // The flushed stack reads back what was written, and the backing where nothing was.
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             UbdDevice d = table.add("ubd0r=" + cow);
             ByteBuffer two = ByteBuffer.allocate(1024);
             assertEquals(null, call(d, RequestOp.READ, 99 * 512, two));
@@ -97,7 +98,7 @@ class UbdDeviceTest {
     void badRequestsCompleteWithAnErrorAndWriteNothing() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         byte[] before = Files.readAllBytes(back);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             UbdDevice ro = table.add("ubd0r=" + back);
             assertTrue(call(ro, RequestOp.WRITE, 0, ByteBuffer.allocate(512)).getMessage().contains("read-only"));
             assertTrue(call(ro, RequestOp.READ, 64 * 1024, ByteBuffer.allocate(512)).getMessage().contains("past the end"));
@@ -115,7 +116,7 @@ class UbdDeviceTest {
     @Test
     void aDiscardThroughTheRingReadsZeros() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             UbdDevice d = table.add("ubd0=" + dir.resolve("d.cow") + "," + back);
             CompletableFuture<IOException> f = new CompletableFuture<>();
             d.discard(1024, 2048, (r, e) -> f.complete(e));
@@ -131,7 +132,7 @@ class UbdDeviceTest {
     void dataFlagShowsACowFileAsTheRawBytesItIs() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = dir.resolve("c.cow");
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0r=" + cow + "," + back); // read-only: one process opens a file twice only so
             UbdDevice raw = table.add("ubd1dr=" + cow);
             ByteBuffer head = ByteBuffer.allocate(512);
@@ -145,7 +146,7 @@ class UbdDeviceTest {
     void aFileServesTwoDevicesOnlyWhenBothOpenItReadOnly() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = dir.resolve("d.cow");
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0=" + cow + "," + back);
             IOException twice = assertThrows(IOException.class, () -> table.add("ubd1=" + cow));
             assertEquals(cow + ": already open read-write in this process; a file may be opened twice only when both"
@@ -164,17 +165,17 @@ class UbdDeviceTest {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
         Path cow = dir.resolve("x.cow");
         long pid = ProcessHandle.current().pid();
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0=" + cow + "," + back);
             assertEquals(List.of(new ProcLocks.Lock("POSIX", "WRITE", pid)), ProcLocks.heldBy(cow, pid));
             assertEquals(List.of(new ProcLocks.Lock("POSIX", "READ", pid)), ProcLocks.heldBy(back, pid));
         }
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0c=" + cow + "," + back);
             assertEquals(List.of(), ProcLocks.on(cow));
             assertEquals(List.of(), ProcLocks.on(back));
         }
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()).withForceShare(true))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())).withForceShare(true))) {
             table.add("ubd0=" + cow + "," + back);
             assertEquals(List.of(), ProcLocks.on(cow));
             assertEquals(List.of(), ProcLocks.on(back));
@@ -184,7 +185,7 @@ class UbdDeviceTest {
     @Test
     void geometryIsTheUmlDefaultUnlessGivenAndMustFitTheImage() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 4 * 1024 * 1024);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             assertEquals(new Geometry(2, 128, 32), table.add("ubd0r=" + back).geometry());
             assertEquals(new Geometry(8, 16, 63), table.add("ubd1rC8H16S63=" + back).geometry());
             IOException e = assertThrows(IOException.class, () -> table.add("ubd2rC102H15S16=" + back));
@@ -194,7 +195,7 @@ class UbdDeviceTest {
 
     /** Writes a sector through the device, reads it back, and returns the engine the device used. */
     private String roundTripThrough(String option, org.ubdjvm.hostio.IoEngine shared) throws Exception {
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(shared))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(shared)))) {
             UbdDevice d = table.add(option);
             byte[] sector = Disks.sector("letters %06d ", 7);
             assertEquals(null, call(d, RequestOp.WRITE, 7 * 512, ByteBuffer.wrap(sector)));
@@ -220,10 +221,10 @@ class UbdDeviceTest {
     @Test
     void aioOnAndMappedDataTogetherAreRefusedWithOneLine() throws Exception {
         Path img = Disks.patternedRaw(dir.resolve("both.img"), 1 << 20);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
-            IOException e = assertThrows(IOException.class, () -> table.add("ubd0dA1M1.16=" + img));
-            assertEquals("ubda: A1 and M1.16 both choose how data moves (AIO, or copies from mapped data): give one of them",
-                    e.getMessage());
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
+            UbdOptionException e = assertThrows(UbdOptionException.class, () -> table.add("ubd0dA1M1.16=" + img));
+            assertEquals("\"ubd0dA1M1.16=" + img + "\": A1 and M1.16 both choose how data moves (AIO, or copies from"
+                    + " mapped data): give one of them", e.getMessage());
         }
     }
 }

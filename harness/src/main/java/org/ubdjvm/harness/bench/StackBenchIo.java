@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.UbdDevice;
@@ -28,7 +29,7 @@ final class StackBenchIo implements BenchIo {
     /** Takes ownership of {@code engine}; creates {@code cow} (which must not exist) over {@code backing}. */
     StackBenchIo(IoEngine engine, Path cow, Path backing, boolean ringSpin, PrintWriter err) throws IOException {
         this.engine = engine;
-        DeviceTable t = new DeviceTable(DeviceEnvironment.of(engine).withWarnings(Warnings.to(err))
+        DeviceTable t = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withWarnings(Warnings.to(err))
                 .withRing(RingConfig.of("ubd").withSpinWait(ringSpin)));
         try {
             FormatTable formats = FormatTable.standard();

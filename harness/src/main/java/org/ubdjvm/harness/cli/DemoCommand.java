@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.UbdOptionException;
@@ -94,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
     private RunResult guestWorkload(Path top, IoEngine engine) throws IOException {
         WorkloadSpec w = new WorkloadSpec(true, 50, 4096, GUEST_DEPTH, GUEST_THREADS, Duration.ofSeconds(10),
                 GUEST_OPS, 256, true, seed.seed);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
             table.add("ubd0=" + top);
             return new Guest(table.all(), w).run();
         } catch (UbdOptionException e) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.driver.FlushMode;
@@ -96,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
         };
         PrintWriter out = spec.commandLine().getOut();
         try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
-             DeviceTable table = new DeviceTable(DeviceEnvironment.of(engine).withBarrierMode(mode)
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withBarrierMode(mode)
                      .withForceShare(share.forceShare).withWarnings(Warnings.to(spec.commandLine().getErr())))) {
             for (String d : devices) {
                 try {

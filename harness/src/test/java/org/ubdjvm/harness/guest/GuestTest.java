@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.cow.testing.Disks;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
@@ -45,7 +46,7 @@ class GuestTest {
     @ValueSource(ints = {1, 2, 3})
     void verifiedWorkloadThroughRingDriverAndStackFindsNoMismatch(int depth) throws Exception {
         Path top = stack(depth);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0=" + top);
             RunResult r = new Guest(table.all(), mixed(3, 400)).run();
             assertTrue(r.clean(), r.firstProblems().toString());
@@ -54,7 +55,7 @@ class GuestTest {
             assertTrue(r.verifiedSectors() > 0);
         }
         // And the data the guest wrote is still there after close and reopen.
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0r=" + top);
             RunResult r = new Guest(table.all(), new WorkloadSpec(false, 100, 4096, 4, 1, Duration.ofSeconds(30), 512, 0, true, 1)).run();
             assertTrue(r.clean(), r.firstProblems().toString());
@@ -65,7 +66,7 @@ class GuestTest {
     void twoDevicesShareTheThreads() throws Exception {
         Path a = Disks.patternedRaw(dir.resolve("a.img"), 1024 * 1024);
         Path b = Disks.patternedRaw(dir.resolve("b.img"), 1024 * 1024);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0=" + a);
             table.add("ubd1=" + dir.resolve("b.cow") + "," + b);
             RunResult r = new Guest(table.all(), mixed(4, 200)).run();
@@ -101,11 +102,11 @@ class GuestTest {
     @Test
     void corruptionIsReportedNotHidden() throws Exception {
         Path top = stack(1);
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
             table.add("ubd0=" + top);
             assertTrue(new Guest(table.all(), mixed(1, 300)).run().clean());
         }
-        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new BitFlippingEngine()))) {
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new BitFlippingEngine())))) {
             table.add("ubd0r=" + top);
             RunResult r = new Guest(table.all(), new WorkloadSpec(true, 100, 4096, 4, 1, Duration.ofSeconds(30), 300, 0, true, 7)).run();
             assertTrue(r.mismatches() > 0, "flipped bits must be seen");

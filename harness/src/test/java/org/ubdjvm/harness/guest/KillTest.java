@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
 import org.ubdjvm.harness.cli.UbdMain;
@@ -53,7 +54,7 @@ class KillTest {
             guest.destroyForcibly(); // SIGKILL: no shutdown hooks, no close, no final flush
             guest.waitFor(10, TimeUnit.SECONDS);
             DurableJournal.Record record = DurableJournal.read(journal);
-            try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(new SyncEngine()))) {
+            try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
                 table.add("ubd0r=" + s(cow) + "," + s(back));
                 List<String> problems = JournalCheck.check(record, table.all());
                 assertEquals(new ArrayList<String>(), problems.subList(0, Math.min(5, problems.size())), "round " + round);

@@ -1,0 +1,82 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import org.ubdjvm.hostio.AsyncEngine;
+import org.ubdjvm.hostio.EngineSelection;
+import org.ubdjvm.hostio.EngineUnavailableException;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.IoEngines;
+import org.ubdjvm.hostio.MmapEngine;
+import org.ubdjvm.hostio.SyncEngine;
+
+/**
+ * Opens image stacks for callers that must not know engines (the driver): each over the one engine they share, or
+ * over an engine of its own when an {@link EngineRequest} asks for another kind, which the image then owns and
+ * closes. The composition root makes one opener per guest with the engine it chose.
+ */
+public final class ImageOpener {
+    private final FormatTable formats;
+    private final IoEngine shared;
+
+    /** {@code shared} stays the caller's: closing images never closes it. */
+    public ImageOpener(FormatTable formats, IoEngine shared) {
+        this.formats = formats;
+        this.shared = shared;
+    }
+
+    /** An opener over {@code shared} with {@link FormatTable#standard()}. */
+    public static ImageOpener over(IoEngine shared) {
+        return new ImageOpener(FormatTable.standard(), shared);
+    }
+
+    public FormatTable formats() {
+        return formats;
+    }
+
+    /**
+     * Opens {@code spec} (its engine, if any, is ignored) through the engine {@code request} asks for.
+     *
+     * @throws ImageException the request cannot be met on this host (named with the file; the cause is the
+     *                        engine's {@code EngineUnavailableException}, whose reason is typed), or the image is bad;
+     *                        nothing is left open
+     */
+    public OpenedImage open(OpenSpec spec, EngineRequest request) throws IOException {
+        IoEngine engine;
+        try {
+            engine = engineFor(request);
+        } catch (EngineUnavailableException e) {
+            throw new ImageException(spec.file(), e.getMessage(), e);
+        }
+        boolean owned = engine != shared;
+        try {
+            BlockImage image = formats.open(spec.withEngine(engine));
+            return new OpenedImage(owned ? new EngineOwningImage(image, engine) : image, engine.name());
+        } catch (IOException | RuntimeException e) {
+            if (owned) {
+                engine.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The shared engine when it is of the kind asked for; else a new one. */
+    private IoEngine engineFor(EngineRequest request) throws IOException {
+        return switch (request.kind()) {
+            case SHARED -> shared;
+            case SYNC -> shared instanceof SyncEngine ? shared : new SyncEngine();
+            case ASYNC -> shared instanceof AsyncEngine ? shared : async();
+            case MAPPED -> new MmapEngine(request.windowBytes());
+        };
+    }
+
+    /** io_uring, else Linux AIO: {@code auto} without its last resort. */
+    private static IoEngine async() throws IOException {
+        EngineSelection s = IoEngines.select(IoEngines.AUTO);
+        if (!(s.engine() instanceof AsyncEngine)) {
+            s.engine().close();
+            throw new EngineUnavailableException("AIO was asked for, but this host has none: " + s.fallbackReason(),
+                    EngineUnavailableException.Reason.UNSUPPORTED);
+        }
+        return s.engine();
+    }
+}
