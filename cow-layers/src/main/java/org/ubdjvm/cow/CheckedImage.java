@@ -19,32 +19,32 @@ final class CheckedImage extends ForwardingBlockImage {
 
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
-        ImageException bad = RequestCheck.check(file, delegate, offset, dst.remaining(), false);
-        if (bad != null) {
-            done.done(0, bad);
-        } else {
+        if (passes(offset, dst.remaining(), false, done)) {
             delegate.read(offset, dst, done);
         }
     }
 
     @Override
     public void write(long offset, ByteBuffer src, IoCompletion done) {
-        ImageException bad = RequestCheck.check(file, delegate, offset, src.remaining(), true);
-        if (bad != null) {
-            done.done(0, bad);
-        } else {
+        if (passes(offset, src.remaining(), true, done)) {
             delegate.write(offset, src, done);
         }
     }
 
     @Override
     public void discard(long offset, long length, IoCompletion done) {
-        ImageException bad = RequestCheck.check(file, delegate, offset, length, true);
-        if (bad != null) {
-            done.done(0, bad);
-        } else {
+        if (passes(offset, length, true, done)) {
             delegate.discard(offset, length, done);
         }
+    }
+
+    /** Whether the request may go on; if not, it is completed with the reason. */
+    private boolean passes(long offset, long length, boolean write, IoCompletion done) {
+        ImageException bad = RequestCheck.check(file, delegate, offset, length, write);
+        if (bad != null) {
+            done.done(0, bad);
+        }
+        return bad == null;
     }
 
     @Override
