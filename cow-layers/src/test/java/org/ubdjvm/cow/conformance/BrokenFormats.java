@@ -8,9 +8,9 @@ import java.nio.file.StandardOpenOption;
 import org.ubdjvm.cow.Allocation;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ForwardingBlockImage;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.RawFormat;
-import org.ubdjvm.cow.testing.ForwardingBlockImage;
 import org.ubdjvm.hostio.IoCompletion;
 import org.ubdjvm.hostio.IoEngine;
 
@@ -44,12 +44,12 @@ final class BrokenFormats {
             int length = dst.remaining();
             int ss = sectorSize();
             if (length <= ss) {
-                inner.read(offset, dst, done);
+                delegate.read(offset, dst, done);
                 return;
             }
             ByteBuffer head = dst.duplicate().limit(dst.position() + length - ss);
             ByteBuffer last = dst.duplicate().position(dst.position() + length - ss);
-            inner.read(offset, head, (n, e) -> {
+            delegate.read(offset, head, (n, e) -> {
                 if (e != null) {
                     done.done(0, e);
                 } else {
@@ -76,7 +76,7 @@ final class BrokenFormats {
 
         @Override
         public Allocation allocation(long offset, long length) throws IOException {
-            inner.allocation(offset, length); // the request check still applies
+            delegate.allocation(offset, length); // the request check still applies
             return new Allocation(offset, length, 0);
         }
     }
