@@ -20,9 +20,17 @@ public final class UmlKernel {
 
     /** Boots with {@code ubdb=<ubd>} as root, in {@code dir}; returns the console log. */
     public static String boot(Path dir, String ubd, boolean rw) throws IOException, InterruptedException {
+        return boot(dir, dir, ubd, rw);
+    }
+
+    /**
+     * {@link #boot(Path, String, boolean)} in {@code dir} (where relative names in {@code ubd} resolve), keeping
+     * the kernel's own files (sockets, memory file, log) in {@code scratch}.
+     */
+    static String boot(Path dir, Path scratch, String ubd, boolean rw) throws IOException, InterruptedException {
         Path linux = RealTools.require("linux.uml", "user-mode-linux");
-        Path umlDir = Files.createDirectories(dir.resolve("uml"));
-        Path log = dir.resolve("kernel-" + System.nanoTime() + ".log");
+        Path umlDir = Files.createDirectories(scratch.resolve("uml"));
+        Path log = scratch.resolve("kernel-" + System.nanoTime() + ".log");
         ProcessBuilder pb = new ProcessBuilder(List.of(linux.toString(), "mem=64M", "uml_dir=" + umlDir,
                 "umid=ubdjvm" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000,
                 "con=null", "con0=fd:0,fd:1", "ssl=null", "ubdb=" + ubd, "root=/dev/ubdb", "rootfstype=ext2",
@@ -31,7 +39,7 @@ public final class UmlKernel {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        pb.environment().put("TMPDIR", dir.toString()); // the guest's memory file goes here, not a shared /tmp
+        pb.environment().put("TMPDIR", scratch.toString()); // the guest's memory file goes here, not a shared /tmp
         Process p = pb.start();
         if (!p.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
