@@ -89,7 +89,7 @@ class UmlKernelInteropTest {
 
     @Test
     void theKernelRefusesACowWeHoldWithItsOwnLockMessage() throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "back-ext2-512k.img");
         Path back = dir.resolve("back-ext2-512k.img");
         Path cow = dir.resolve("held.cow");
         TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(back));

@@ -33,6 +33,9 @@ public final class SharedVectors {
      * not regenerate here skips the test, or fails it with CI=true, saying why.
      */
     public static Path copyTo(Path into, String... names) throws IOException {
+        if (names.length == 0) {
+            throw new IllegalArgumentException("name the vector files the test uses");  // so each can skip alone
+        }
         VectorSet set = vectors();
         for (String name : names) {
             Path dst = into.resolve(name);
