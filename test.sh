@@ -24,7 +24,7 @@ if ((${#missing[@]})); then
 fi
 
 if [ ! -d ../shared/vectors ]; then
-    echo "test.sh: ../shared/vectors not found beside the checkout; vector tests will skip, or fail with CI=true" >&2
+    echo "test.sh: ../shared/vectors not found beside the checkout; the tests regenerate the vectors with the real tools" >&2
 fi
 
 exec mvn -B verify "$@"

@@ -14,9 +14,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.cow.testing.SharedVectors;
 import org.ubdjvm.hostio.HostIoException;
 import org.ubdjvm.hostio.SyncEngine;
 
@@ -36,8 +38,8 @@ class HeaderFuzzTest {
 
     /**
      * A file to mutate. {@code backing} null: opened read-write, backing from the header (our own files). Else the
-     * shared vectors made by uml_mkcow, the kernel and the legacy crafts: their header names /mnt/ubd-vectors/...,
-     * so they are opened read-only with the backing given (a read-write open would switch the name).
+     * shared vectors made by uml_mkcow, the kernel and the legacy crafts: their header names the folder they were
+     * made in, so they are opened read-only with the backing given (a read-write open would switch the name).
      */
     private record Base(Path file, byte[] bytes, UmlCowHeader header, Path backing) {
     }
@@ -95,9 +97,11 @@ class HeaderFuzzTest {
             Files.write(f, bytes);
             out.add(new Base(f, bytes, h, null));
         }
-        Path vectors = org.ubdjvm.cow.testing.SharedVectors.copyTo(Files.createDirectory(dir.resolve("vectors")));
-        for (String name : List.of("v1-handmade.cow", "v2-handmade.cow", "v3-mkcow-written.cow",
-                "v3-broken64-handmade.cow", "kernel-created-written.cow", "v3-mkcow-odd.cow")) {
+        List<String> names = List.of("v1-handmade.cow", "v2-handmade.cow", "v3-mkcow-written.cow",
+                "v3-broken64-handmade.cow", "kernel-created-written.cow", "v3-mkcow-odd.cow");
+        Path vectors = SharedVectors.copyTo(Files.createDirectory(dir.resolve("vectors")), Stream.concat(names.stream(),
+                Stream.of("back-256k.img", "back-odd.img", "back-ext2-512k.img")).toArray(String[]::new));
+        for (String name : names) {
             Path f = vectors.resolve(name);
             byte[] bytes = Files.readAllBytes(f);
             UmlCowHeader h = UmlCowHeader.decode(new ProbeBytes(f, bytes.length, Arrays.copyOf(bytes, 4608)));

@@ -7,15 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.ubdjvm.cow.testing.RealTools;
 import org.ubdjvm.cow.testing.SharedVectors;
 import org.ubdjvm.hostio.SyncEngine;
 
-/** Every file the real tools made opens and reads back the disk its README gives; every broken one is refused. */
+/** Every file the real tools made opens and reads back its documented disk; every broken one is refused. */
 class SharedVectorsTest {
     @TempDir
     Path dir;
@@ -32,15 +34,19 @@ class SharedVectorsTest {
                 Arguments.of("v2-odd-handmade.cow", "back-odd.img", "7c13d92ece1edd6f94eca4e7397eaf9b", 264192),
                 Arguments.of("v3-mkcow-ext2.cow", "back-ext2-512k.img", "d28f9fcd79635f807b7ff9b2b8e791ba", 524288),
                 Arguments.of("kernel-created-clean.cow", "back-ext2-512k.img", "d28f9fcd79635f807b7ff9b2b8e791ba", 524288),
-                Arguments.of("kernel-created-written.cow", "back-ext2-512k.img", "11ddef39fd137e95b399ffb61b4724eb", 524288),
+                // the kernel's write holds its boot time, so a regenerated one differs: expect what uml_moo merges
+                Arguments.of("kernel-created-written.cow", "back-ext2-512k.img", null, 524288),
                 Arguments.of("merged-v3-mkcow-written.img", null, "f4840f9ccc944cdb4c8150b4041be070", 262144),
                 Arguments.of("back-odd.img", null, "7c13d92ece1edd6f94eca4e7397eaf9b", 264192));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("validVectors")
-    void readsTheDiskTheRealToolsSee(String file, String backing, String md5, long capacity) throws IOException {
-        SharedVectors.copyTo(dir);
+    void readsTheDiskTheRealToolsSee(String file, String backing, String md5, long capacity) throws Exception {
+        SharedVectors.copyTo(dir, Stream.of(file, backing).filter(Objects::nonNull).toArray(String[]::new));
+        if (md5 == null) {
+            md5 = mergedByUmlMoo(file, backing);
+        }
         OpenSpec spec = OpenSpec.of(dir.resolve(file), new SyncEngine()).withReadOnly(true)
                 .withBacking(backing == null ? null : dir.resolve(backing));
         try (BlockImage image = FormatTable.standard().open(spec)) {
@@ -48,6 +54,12 @@ class SharedVectorsTest {
             assertEquals(md5, SharedVectors.md5(readWhole(image)));
             assertEquals(md5, SharedVectors.md5(readInChunks(image, 7 * 512)), "unaligned-to-runs chunking");
         }
+    }
+
+    private String mergedByUmlMoo(String cow, String backing) throws Exception {
+        RealTools.require("uml_moo", "uml-utilities");
+        RealTools.run(dir, 60, "uml_moo", "-b", backing, cow, "merged.img").assertOk("uml_moo");
+        return SharedVectors.md5(dir.resolve("merged.img"));
     }
 
     static Stream<Arguments> brokenVectors() {
@@ -66,7 +78,7 @@ class SharedVectorsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("brokenVectors")
     void refusesBrokenFilesAndLeavesThemAlone(String file, String reason) throws IOException {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, file, "back-256k.img");
         Path cow = dir.resolve(file);
         String before = SharedVectors.md5(cow);
         // read-write open with the backing given: the strictest case, where a bad header could be rewritten

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Objects;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +55,7 @@ class UmlCowCheckTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("org.ubdjvm.cow.SharedVectorsTest#validVectors")
     void whatTheRealToolsMadeIsClean(String file, String backing, String md5, long capacity) throws IOException {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, Stream.of(file, backing).filter(Objects::nonNull).toArray(String[]::new));
         OpenSpec spec = OpenSpec.of(dir.resolve(file), new SyncEngine())
                 .withBacking(backing == null ? null : dir.resolve(backing));
         CheckReport report = TABLE.check(spec, false);
@@ -79,7 +80,7 @@ class UmlCowCheckTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("brokenVectors")
     void theBrokenVectorsThatHaveAHeaderAreReportedNotThrown(String file, String finding) throws IOException {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, file, "back-256k.img");
         Path cow = dir.resolve(file);
         String before = SharedVectors.md5(cow);
         CheckReport r = TABLE.check(OpenSpec.of(cow, new SyncEngine()).withBacking(dir.resolve("back-256k.img")), false);
@@ -90,7 +91,7 @@ class UmlCowCheckTest {
 
     @Test
     void aFileWithoutAHeaderCannotBeCheckedAsCow() throws IOException {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "broken-bad-version.cow");
         Path cow = dir.resolve("broken-bad-version.cow");
         ImageException e = assertThrows(ImageException.class,
                 () -> TABLE.check(OpenSpec.of(cow, new SyncEngine()).withFormat("cow"), false));

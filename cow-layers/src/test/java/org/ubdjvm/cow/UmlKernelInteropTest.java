@@ -40,7 +40,7 @@ class UmlKernelInteropTest {
 
     @Test
     void theKernelWritesIntoACowFileWeMadeAndWeReadItsWrites() throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "back-ext2-512k.img");
         Path back = dir.resolve("back-ext2-512k.img");
         Path cow = dir.resolve("ours.cow");
         TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(back));
@@ -65,7 +65,7 @@ class UmlKernelInteropTest {
 
     @Test
     void theKernelMountsAnExt2WeWroteIntoACowOverZeros() throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "back-ext2-512k.img");
         byte[] fs = Files.readAllBytes(dir.resolve("back-ext2-512k.img"));
         Path zeros = dir.resolve("zeros.img");
         Files.write(zeros, new byte[fs.length]);
@@ -89,7 +89,7 @@ class UmlKernelInteropTest {
 
     @Test
     void theKernelRefusesACowWeHoldWithItsOwnLockMessage() throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "back-ext2-512k.img");
         Path back = dir.resolve("back-ext2-512k.img");
         Path cow = dir.resolve("held.cow");
         TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(back));
@@ -102,7 +102,7 @@ class UmlKernelInteropTest {
 
     @Test
     void theKernelAndWeRefuseMismatchedBackingsInTheSameWords() throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "broken-size-mismatch.cow", "broken-mtime-mismatch.cow", "back-256k.img");
         for (String[] c : new String[][] {
                 {"broken-size-mismatch.cow", "Size mismatch (262656 vs 262144) of COW header vs backing file"},
                 {"broken-mtime-mismatch.cow", "mtime mismatch (1600000000 vs 1700000000) of COW header vs backing file"}}) {
@@ -110,8 +110,8 @@ class UmlKernelInteropTest {
             String md5 = SharedVectors.md5(cow);
             String log = UmlKernel.boot(dir, c[0] + ",back-256k.img", false);
             assertTrue(log.contains(c[1]), "kernel said:\n" + log);
-            // errno is 22 where the header's own backing path exists (the vectors' build), 2 here: after a failed
-            // check of the named backing the kernel falls back to the header's path, /mnt/ubd-vectors/...
+            // errno is 22 where the header's own backing path exists (where the vectors were made), else 2: after a
+            // failed check of the named backing the kernel falls back to the path in the header
             assertTrue(log.contains("Failed to open '" + c[0] + "', errno = "), log);
             ImageException ours = assertThrows(ImageException.class, () ->
                     TABLE.open(OpenSpec.of(cow, new SyncEngine()).withBacking(dir.resolve("back-256k.img"))).close());

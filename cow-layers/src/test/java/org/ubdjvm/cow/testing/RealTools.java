@@ -64,13 +64,21 @@ public final class RealTools {
 
     /** Runs a program in {@code dir} with no input and a timeout, capturing its output. */
     public static Run run(Path dir, long timeoutSeconds, String... command) throws IOException, InterruptedException {
+        return run(dir, timeoutSeconds, Map.of(), command);
+    }
+
+    /** {@link #run(Path, long, String...)} with {@code env} added to the environment. */
+    public static Run run(Path dir, long timeoutSeconds, Map<String, String> env, String... command)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(command));
         Path out = Files.createTempFile("run-out", ".txt");
         Path err = Files.createTempFile("run-err", ".txt");
         try {
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile())
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 fail(String.join(" ", cmd) + " did not finish within " + timeoutSeconds + " s");

@@ -2,19 +2,24 @@ package org.ubdjvm.cow.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.ubdjvm.hostio.testing.CiRule;
 
 /**
- * The files in {@code ../shared/vectors}, made by the real uml_mkcow, uml_moo and linux.uml. Tests work on a copy
- * with the backing files' mtimes set to the value the headers store (copying loses it), as the vectors README asks.
+ * The UML COW test vectors: files made by the real uml_mkcow, uml_moo, mke2fs and linux.uml. The committed set in
+ * {@code ../shared/vectors} beside the checkout is used when present; otherwise, or with
+ * {@code -Dubd.vectors.regenerate=true}, the set is regenerated once per JVM with the real tools into a temp folder
+ * ({@link VectorMaker}). Tests work on copies with the backing files' mtimes set to the value the headers store.
  */
 public final class SharedVectors {
     /** The mtime every vector header stores. */
@@ -23,30 +28,75 @@ public final class SharedVectors {
     private SharedVectors() {
     }
 
-    public static Path sharedDir() {
-        String prop = System.getProperty("ubd.shared.dir");
-        Path dir = prop != null ? Path.of(prop) : Path.of("..", "..", "shared");
-        if (!Files.isDirectory(dir.resolve("vectors"))) {
-            String why = "the shared vectors are not at " + dir.toAbsolutePath().normalize()
-                    + "/vectors (../shared must sit beside the checkout)";
-            CiRule.skipOrFail(why);
+    /**
+     * Fresh copies of the named vector files in {@code into}, backing mtimes restored. A vector the real tools could
+     * not regenerate here skips the test, or fails it with CI=true, saying why.
+     */
+    public static Path copyTo(Path into, String... names) throws IOException {
+        if (names.length == 0) {
+            throw new IllegalArgumentException("name the vector files the test uses");  // so each can skip alone
         }
-        return dir;
-    }
-
-    /** A fresh copy of the vectors folder in {@code into}, backing mtimes restored. */
-    public static Path copyTo(Path into) throws IOException {
-        Path src = sharedDir().resolve("vectors");
-        try (Stream<Path> files = Files.list(src)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path dst = into.resolve(f.getFileName().toString());
-                Files.copy(f, dst);
-                if (f.getFileName().toString().startsWith("back-")) {
-                    Files.setLastModifiedTime(dst, FileTime.from(VECTOR_MTIME, TimeUnit.SECONDS));
-                }
+        VectorSet set = vectors();
+        for (String name : names) {
+            Path dst = into.resolve(name);
+            Files.copy(set.file(name), dst);
+            if (name.startsWith("back-")) {
+                Files.setLastModifiedTime(dst, FileTime.from(VECTOR_MTIME, TimeUnit.SECONDS));
             }
         }
         return into;
+    }
+
+    private static VectorSet vectors() {
+        Optional<Path> committed = committedDir();
+        if (committed.isPresent() && !Boolean.getBoolean("ubd.vectors.regenerate")) {
+            return new VectorSet(committed.get(), Map.of());
+        }
+        return regenerated();
+    }
+
+    /** {@code ../shared/vectors} (or {@code ubd.shared.dir}/vectors), when it is there. */
+    static Optional<Path> committedDir() {
+        String prop = System.getProperty("ubd.shared.dir");
+        Path dir = (prop != null ? Path.of(prop) : Path.of("..", "..", "shared")).resolve("vectors");
+        return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+    }
+
+    /** The set the real tools make here, built on first use. */
+    static VectorSet regenerated() {
+        return Regenerated.SET;
+    }
+
+    /** Holder: made once per JVM (class initialisation is the lock), deleted when the JVM exits. */
+    private static final class Regenerated {
+        static final VectorSet SET = make();
+
+        private static VectorSet make() {
+            try {
+                Path root = Files.createTempDirectory("ubd-vectors-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+                VectorSet set = VectorMaker.make(Files.createDirectory(root.resolve("vectors")),
+                        Files.createDirectory(root.resolve("scratch")));
+                System.out.println("test vectors regenerated with the real tools in " + set.dir()
+                        + (set.unavailable().isEmpty() ? "" : "; not made: " + set.unavailable()));
+                return set;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static void deleteTree(Path root) {
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                System.err.println("could not remove " + root + ": " + e.getMessage());
+            }
+        }
     }
 
     public static String md5(Path file) throws IOException {

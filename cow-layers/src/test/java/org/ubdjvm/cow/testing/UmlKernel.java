@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Boots the real {@code linux.uml} without an init: it opens the ubd device, mounts the root filesystem (writing
@@ -20,26 +22,53 @@ public final class UmlKernel {
 
     /** Boots with {@code ubdb=<ubd>} as root, in {@code dir}; returns the console log. */
     public static String boot(Path dir, String ubd, boolean rw) throws IOException, InterruptedException {
+        return boot(dir, dir, ubd, rw);
+    }
+
+    /**
+     * {@link #boot(Path, String, boolean)} in {@code dir} (where relative names in {@code ubd} resolve), keeping
+     * the kernel's own files (sockets, memory file, log) in {@code scratch}.
+     */
+    static String boot(Path dir, Path scratch, String ubd, boolean rw) throws IOException, InterruptedException {
         Path linux = RealTools.require("linux.uml", "user-mode-linux");
-        Path umlDir = Files.createDirectories(dir.resolve("uml"));
-        Path log = dir.resolve("kernel-" + System.nanoTime() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(linux.toString(), "mem=64M", "uml_dir=" + umlDir,
-                "umid=ubdjvm" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000,
+        Path umlDir = Files.createDirectories(scratch.resolve("uml"));
+        Path log = scratch.resolve("kernel-" + System.nanoTime() + ".log");
+        String umid = "umid=ubdjvm" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
+        ProcessBuilder pb = new ProcessBuilder(List.of(linux.toString(), "mem=64M", "uml_dir=" + umlDir, umid,
                 "con=null", "con0=fd:0,fd:1", "ssl=null", "ubdb=" + ubd, "root=/dev/ubdb", "rootfstype=ext2",
                 rw ? "rw" : "ro"))
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        pb.environment().put("TMPDIR", dir.toString()); // the guest's memory file goes here, not a shared /tmp
+        pb.environment().put("TMPDIR", scratch.toString()); // the guest's memory file goes here, not a shared /tmp
         Process p = pb.start();
-        if (!p.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly().waitFor();
+        boolean stopped = p.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        p.destroyForcibly().waitFor();
+        stopHelpers(umid);
+        if (!stopped) {
             throw new AssertionError("linux.uml did not stop within " + BOOT_TIMEOUT_SECONDS + " s:\n" + read(log));
         }
-        p.descendants().forEach(ProcessHandle::destroyForcibly); // UML helper threads are processes
         return read(log);
+    }
+
+    /**
+     * UML's helper threads are processes (clones sharing the kernel's file table, so its file locks too) that can
+     * outlive the kernel for a moment, no longer its descendants: find them by their command line, which they
+     * share with it, and wait until they are gone.
+     */
+    private static void stopHelpers(String umid) throws InterruptedException {
+        List<ProcessHandle> helpers = ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(args -> List.of(args).contains(umid)).orElse(false))
+                .toList();
+        helpers.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : helpers) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new AssertionError("a linux.uml helper (pid " + h.pid() + ") did not stop", e);
+            }
+        }
     }
 
     private static String read(Path log) throws IOException {

@@ -111,7 +111,7 @@ class BadInputTest {
 
     /** A read-write open of a vector copy: the strictest case, where a bad header could get rewritten. */
     private static Case vector(Path d, String file, String reason, String... options) throws Exception {
-        SharedVectors.copyTo(d);
+        SharedVectors.copyTo(d, file, "back-256k.img");
         List<String> args = new ArrayList<>(List.of("io"));
         args.addAll(List.of(options));
         args.addAll(List.of("-c", "read 0 512", s(d.resolve(file))));

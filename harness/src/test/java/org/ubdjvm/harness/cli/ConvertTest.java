@@ -31,7 +31,7 @@ class ConvertTest {
             "v1-handmade.cow,      back-256k.img, f4840f9ccc944cdb4c8150b4041be070, 262144",
             "v2-odd-handmade.cow,  back-odd.img,  7c13d92ece1edd6f94eca4e7397eaf9b, 264192"})
     void writesTheDocumentedVirtualDisk(String cow, String backing, String md5, long length) throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, cow, backing);
         Path out = dir.resolve("out.img");
         Ubd.run("convert", "-b", s(dir.resolve(backing)), "-O", "raw", s(dir.resolve(cow)), s(out)).ok();
         assertEquals(length, Files.size(out));
@@ -40,7 +40,7 @@ class ConvertTest {
 
     @Test
     void replacesAnExistingOutputCompletely() throws Exception {
-        SharedVectors.copyTo(dir);
+        copyWritten();
         Path out = dir.resolve("out.img");
         Files.write(out, new byte[1 << 20]); // longer than the disk: must be cut, not just overwritten
         Files.write(out, "old".getBytes(), StandardOpenOption.APPEND);
@@ -53,7 +53,7 @@ class ConvertTest {
 
     @Test
     void aFailedConvertLeavesTheOldOutputAsItWas() throws Exception {
-        SharedVectors.copyTo(dir);
+        SharedVectors.copyTo(dir, "broken-size-mismatch.cow", "back-256k.img");
         Path out = dir.resolve("out.img");
         Files.writeString(out, "precious");
         Ubd.Result r = Ubd.run("convert", "-b", s(dir.resolve("back-256k.img")),
@@ -65,7 +65,7 @@ class ConvertTest {
 
     @Test
     void writesThroughASymlinkAndRefusesNonRegularFiles() throws Exception {
-        SharedVectors.copyTo(dir);
+        copyWritten();
         Path target = Files.writeString(dir.resolve("target.img"), "old");
         Path link = Files.createSymbolicLink(dir.resolve("link.img"), target.getFileName());
         convertWritten(link).ok();
@@ -76,6 +76,10 @@ class ConvertTest {
         Ubd.Result r = convertWritten(folder);
         assertEquals(2, r.exit(), r::toString);
         assertTrue(r.err().contains("not a regular file"), r::toString);
+    }
+
+    private void copyWritten() throws Exception {
+        SharedVectors.copyTo(dir, "v3-mkcow-written.cow", "back-256k.img");
     }
 
     private Ubd.Result convertWritten(Path out) {
