@@ -45,6 +45,23 @@ class ModuleLayeringTest {
         assertEquals(List.of(), wrong);
     }
 
+    /** harness: only its cli package talks picocli; guest and bench are driven by it, not written against it. */
+    @Test
+    void onlyTheHarnessCliPackageNamesPicocli() throws IOException {
+        Path harness = Path.of("..", "harness", "src", "main", "java", "org", "ubdjvm", "harness");
+        assertTrue(Files.isDirectory(harness.resolve("cli")), "no harness cli package at " + harness.toAbsolutePath());
+        List<String> wrong = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(harness)) {
+            for (Path file : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java")
+                    && !harness.relativize(p).startsWith("cli")).sorted()::iterator) {
+                if (Files.readString(file).contains("picocli")) {
+                    wrong.add(harness.relativize(file) + " names picocli outside harness.cli");
+                }
+            }
+        }
+        assertEquals(List.of(), wrong);
+    }
+
     /** The scan finds what it is for: a deliberate bad import, and a name written out in full. */
     @Test
     void aDriverClassNamingHostIoIsFound(@TempDir Path dir) throws IOException {
