@@ -540,25 +540,10 @@ public final class AsyncEngine implements IoEngine {
 
     /** Fails whatever the kernel still holds after the close timeout. Lock held; callbacks run by the caller. */
     private void abandonInFlight(List<Runnable> failures) {
-        boolean[] isFree = new boolean[slots.length];
-        for (int i = 0; i < freeCount; i++) {
-            isFree[free[i]] = true;
-        }
+        boolean[] isFree = freeSlots();
         for (RequestSlot slot : slots) {
-            if (isFree[slot.index]) {
-                continue;
-            }
-            // Read before claiming: the reaper may be finishing this very slot, and it claims before it clears.
-            IoCompletion callback = slot.completion();
-            HostFile file = slot.file();
-            if (callback == null || file == null) {
-                continue;
-            }
-            String what = slot.describe();
-            if (slot.claim()) {
-                HostIoException error = new HostIoException(file.path(), what + " abandoned: engine " + name()
-                        + " closed before the kernel answered");
-                failures.add(() -> run(callback, 0, error));
+            if (!isFree[slot.index]) {
+                giveUp(slot, " abandoned: engine " + name() + " closed before the kernel answered", failures);
             }
         }
         for (Parked p : parked) {
@@ -566,5 +551,102 @@ public final class AsyncEngine implements IoEngine {
                     + p.position() + " abandoned: engine " + name() + " closed")));
         }
         parked.clear();
+    }
+
+    /**
+     * Reports {@code slot}'s request as failed ({@code what} + {@code reason}) unless the reaper reports it first; its
+     * slot stays busy until the kernel answers, and that answer is then dropped. Lock held; the failure is queued
+     * for the caller to run outside the lock. True when this call got to report it.
+     */
+    private boolean giveUp(RequestSlot slot, String reason, List<Runnable> failures) {
+        // Read before claiming: the reaper may be finishing this very slot, and it claims before it clears.
+        IoCompletion callback = slot.completion();
+        HostFile file = slot.file();
+        if (callback == null || file == null) {
+            return false;
+        }
+        String what = slot.describe();
+        if (!slot.claim()) {
+            return false;
+        }
+        HostIoException error = new HostIoException(file.path(), what + reason);
+        failures.add(() -> run(callback, 0, error));
+        return true;
+    }
+
+    /** Which slots are on the free list. Lock held. */
+    private boolean[] freeSlots() {
+        boolean[] isFree = new boolean[slots.length];
+        for (int i = 0; i < freeCount; i++) {
+            isFree[free[i]] = true;
+        }
+        return isFree;
+    }
+
+    /**
+     * Fails each request in flight for at least {@code age} with ECANCELED and asks the kernel to cancel it. Holding
+     * the lock keeps every busy slot from being handed to a new request meanwhile (that needs the lock), so the
+     * request judged overdue is the one given up on; a slot stays reserved until the kernel answers.
+     */
+    @Override
+    public int cancelOlderThan(Duration age) {
+        long now = System.nanoTime();
+        long limit = age.toNanos();
+        List<Runnable> failures = new ArrayList<>();
+        lock.lock();
+        try {
+            if (queueClosed) {
+                return 0;
+            }
+            boolean[] isFree = freeSlots();
+            for (RequestSlot slot : slots) {
+                if (!isFree[slot.index] && slot.overdue(now, limit)
+                        && giveUp(slot, " cancelled after " + RequestSlot.seconds(slot.age(now)) + " in flight: "
+                                + Errno.describe(Errno.ECANCELED),
+                                failures)) {
+                    queue.cancel(slot);
+                }
+            }
+            if (!failures.isEmpty()) {
+                queue.flush();
+            }
+        } finally {
+            lock.unlock();
+        }
+        failures.forEach(Runnable::run);
+        return failures.size();
+    }
+
+    /** Summary, the kernel queue's indexes, then each busy slot's request; empty when the engine holds nothing. */
+    @Override
+    public String describeInFlight() {
+        long now = System.nanoTime();
+        StringBuilder out = new StringBuilder();
+        lock.lock();
+        try {
+            int busy = slots.length - freeCount;
+            if (busy == 0 && parked.isEmpty()) {
+                return "";
+            }
+            out.append(name()).append(": ").append(busy).append(" of ").append(slots.length).append(" slots busy, ")
+                    .append(parked.size()).append(" parked, ").append(owed.get()).append(" owed by the kernel");
+            if (!queueClosed) {
+                out.append("; ").append(queue.describe());
+            }
+            boolean[] isFree = freeSlots();
+            for (RequestSlot slot : slots) {
+                String request = isFree[slot.index] ? null : slot.describeInFlight(now);
+                if (request != null) {
+                    out.append("\n  slot ").append(slot.index).append(": ").append(request);
+                }
+            }
+            for (Parked p : parked) {
+                out.append("\n  parked: ").append(p.op().verb).append(" at offset ").append(p.position()).append(" of ")
+                        .append(p.file().path());
+            }
+        } finally {
+            lock.unlock();
+        }
+        return out.toString();
     }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
  * these), with the names users grep for ({@code EIO}, {@code ENOSPC}) with glibc's text. A table of our own
  * rather than {@code strerror(3)}: it is the same on every thread and needs no native call on an error path.
  */
-final class Errno {
+public final class Errno {
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int EINTR = 4;
@@ -33,10 +33,12 @@ final class Errno {
     static final int ETIME = 62;
     static final int EOVERFLOW = 75;
     static final int EOPNOTSUPP = 95;
-    static final int ETIMEDOUT = 110;
+    /** A request was not answered in time (the driver's request timeout); public for the layers above. */
+    public static final int ETIMEDOUT = 110;
     static final int ESTALE = 116;
     static final int EDQUOT = 122;
-    static final int ECANCELED = 125;
+    /** A request was given up on before the kernel answered; public for the layers above. */
+    public static final int ECANCELED = 125;
 
     private record Entry(String name, String text) {
     }
@@ -76,7 +78,7 @@ final class Errno {
     }
 
     /** {@code "EIO (Input/output error)"}, or {@code "errno 200"} for a value not in the table. */
-    static String describe(int errno) {
+    public static String describe(int errno) {
         Entry e = TABLE.get(errno);
         return e == null ? "errno " + errno : e.name() + " (" + e.text() + ")";
     }

@@ -1,6 +1,7 @@
 package org.ubdjvm.hostio;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /**
  * Asynchronous host I/O: queue, {@link #submit}, then a completion. Engines (sync, mmap, io_uring, aio; made by
@@ -51,6 +52,27 @@ public interface IoEngine extends AutoCloseable {
     /** Ends the calling thread's batch and submits everything queued. */
     default void unplug() {
         submit();
+    }
+
+    /**
+     * What this engine holds right now, for a timeout message: a summary line (and, for a kernel queue, its ring
+     * indexes), then one line per request in flight: operation, file, offset, length, age. Empty when nothing is in
+     * flight, and always for engines that complete a request before returning it (sync, mmap).
+     */
+    default String describeInFlight() {
+        return "";
+    }
+
+    /**
+     * Gives up on every request that has been in flight for at least {@code age}: its completion runs now with an
+     * ECANCELED error naming it, and the kernel is asked to cancel it (io_uring's {@code IORING_OP_ASYNC_CANCEL},
+     * aio's {@code io_cancel}). The request's slot and bounce buffer stay reserved until the kernel answers, and that
+     * answer is dropped: it never reaches a later request nor the caller's heap buffer (a direct buffer, which the
+     * kernel writes in place, may still change until then). For callers whose own deadline passed, such as the
+     * driver's request timeout. Returns how many requests it gave up on.
+     */
+    default int cancelOlderThan(Duration age) {
+        return 0;
     }
 
     @Override

@@ -33,6 +33,8 @@ final class IoUring implements KernelQueue {
     private static final int OFF_HEAD = 0;
     private static final int OFF_TAIL = 4;
     private static final int OFF_RING_MASK = 8;
+    private static final int SQ_OFF_DROPPED = 20;
+    private static final int CQ_OFF_OVERFLOW = 16;
     private static final int SQ_OFF_ARRAY = 24;
     private static final int CQ_OFF_CQES = 20;
 
@@ -50,9 +52,12 @@ final class IoUring implements KernelQueue {
     private static final byte IORING_OP_FSYNC = 3;
     private static final byte IORING_OP_READ = 22;
     private static final byte IORING_OP_WRITE = 23;
+    private static final byte IORING_OP_ASYNC_CANCEL = 14;
     private static final int IORING_FSYNC_DATASYNC = 1;
     /** user_data of the no-op that wakes the reaper; slot indexes are never negative. */
     private static final long WAKE = -1L;
+    /** user_data of a cancel request itself: its own answer (0, -ENOENT, -EALREADY) says nothing we act on. */
+    private static final long CANCEL = -2L;
 
 
     private final int ringFd;
@@ -68,6 +73,8 @@ final class IoUring implements KernelQueue {
     private final int sqEntries;
     private final int cqHead;
     private final int cqTail;
+    private final int sqDropped;
+    private final int cqOverflow;
     private final int cqMask;
     private final int cqes;
 
@@ -102,6 +109,8 @@ final class IoUring implements KernelQueue {
         this.cqHead = params.getInt(CQ_OFF + OFF_HEAD);
         this.cqTail = params.getInt(CQ_OFF + OFF_TAIL);
         this.cqMask = cq.getInt(params.getInt(CQ_OFF + OFF_RING_MASK));
+        this.sqDropped = params.getInt(SQ_OFF + SQ_OFF_DROPPED);
+        this.cqOverflow = params.getInt(CQ_OFF + CQ_OFF_OVERFLOW);
         this.cqes = params.getInt(CQ_OFF + CQ_OFF_CQES);
         // SQ slot i always holds SQE i: the indirection array is set once, like liburing does. These plain stores
         // reach the kernel before it reads them because the first tail update is a release store.
@@ -284,7 +293,7 @@ final class IoUring implements KernelQueue {
             int at = cqes + (cqHeadLocal & cqMask) * CQE_SIZE;
             long userData = cq.getLong(at);
             int result = cq.getInt(at + 8);
-            if (userData != WAKE) {
+            if (userData >= 0) { // not a wake-up nor a cancel's own answer
                 answers.answer((int) userData, result);
             }
         }
@@ -325,6 +334,28 @@ final class IoUring implements KernelQueue {
         sqes.putLong(at + 32, WAKE);
         publishSqe();
         flush();
+    }
+
+    /** An ASYNC_CANCEL entry naming the slot's user data; made room for if the ring is full of unsent entries. */
+    @Override
+    public void cancel(RequestSlot slot) {
+        if (sqTailLocal - (int) INT.getAcquire(sq, sqHead) >= sqEntries) {
+            flush();
+        }
+        int at = claimSqe();
+        sqes.put(at, IORING_OP_ASYNC_CANCEL);
+        sqes.putInt(at + 4, -1);
+        sqes.putLong(at + 16, slot.index);
+        sqes.putLong(at + 32, CANCEL);
+        publishSqe();
+    }
+
+    /** The four indexes as the kernel sees them (what /proc/PID/fdinfo shows), and its dropped/overflow counts. */
+    @Override
+    public String describe() {
+        return "SQ head " + (int) INT.getAcquire(sq, sqHead) + " tail " + (int) INT.getAcquire(sq, sqTail)
+                + " dropped " + (int) INT.getAcquire(sq, sqDropped) + ", CQ head " + (int) INT.getAcquire(cq, cqHead)
+                + " tail " + (int) INT.getAcquire(cq, cqTail) + " overflow " + (int) INT.getAcquire(cq, cqOverflow);
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.io.IOException;
  * ({@link LinuxAio}). The engine owns slots, back-pressure, threads and close; a queue only turns slots into kernel
  * entries and kernel answers back into (slot, result) pairs.
  *
- * <p>Threads: {@link #push}, {@link #flush} and {@link #wake} run under the engine's lock; {@link #reap} and
+ * <p>Threads: {@link #push}, {@link #flush}, {@link #cancel}, {@link #describe} and {@link #wake} run under the engine's lock; {@link #reap} and
  * {@link #poll} run under the engine's reap lock (one answer-taker at a time), concurrently with them; {@link #await}
  * runs on the reaper thread without either lock; {@link #close} runs on the reaper thread after its last
  * {@link #reap}, under the lock.
@@ -57,6 +57,16 @@ interface KernelQueue {
 
     /** Makes a blocked {@link #reap} or {@link #await} return soon, with or without answers. */
     void wake();
+
+    /**
+     * Asks the kernel to cancel {@code slot}'s request, best effort: its answer (the cancelled result, or the
+     * request's own if it was too late) then arrives as usual. Under the engine's lock, like {@link #push}; the
+     * engine flushes afterwards.
+     */
+    void cancel(RequestSlot slot);
+
+    /** The queue's own state for a dump: ring heads and tails as the kernel sees them. Under the engine's lock. */
+    String describe();
 
     /** Syscalls made so far to hand entries to the kernel: tests and benchmarks check batching with it. */
     long submitCalls();

@@ -34,6 +34,10 @@ final class LinuxAio implements KernelQueue {
     private static final short IOCB_CMD_FDSYNC = 3;
     /** aio_data of the empty read that wakes the reaper; slot indexes are never negative. */
     private static final long WAKE = -1L;
+    // struct aio_ring, which the context id points at in our address space: id, nr, head, tail
+    private static final int RING_NR = 4;
+    private static final int RING_HEAD = 8;
+    private static final int RING_TAIL = 12;
 
     private final long context;
     private final int slots;
@@ -44,6 +48,8 @@ final class LinuxAio implements KernelQueue {
     /** io_submit's argument: pointers to the iocbs queued since the last flush, plus a spare for the wake-up. */
     private final Memory pointers;
     private final Memory events;
+    /** Where io_cancel puts the event of a request it cancelled at once (kernels before 4.19 answer that way). */
+    private final Memory cancelled = new Memory(EVENT_SIZE);
     private final ByteBuffer eventView;
     private final int maxEvents;
     /** /dev/null: an empty read of it is the cheapest request that completes at once, to wake the reaper. */
@@ -196,6 +202,32 @@ final class LinuxAio implements KernelQueue {
         // The iocb is copied by the kernel at submit, so the same one may be in flight more than once.
         LinuxNatives.syscall(LinuxNatives.SYS_IO_SUBMIT, context, 1, Pointer.nativeValue(pointers) + 8L * slots, 0, 0, 0);
         submitCalls++;
+    }
+
+    /**
+     * io_cancel: most buffered requests cannot be cancelled (EINVAL) and newer kernels answer a cancelled one through
+     * the ring; an older kernel that hands the event back here gets it answered through the reaper like a refusal.
+     */
+    @Override
+    public void cancel(RequestSlot slot) {
+        long r = LinuxNatives.syscall(LinuxNatives.SYS_IO_CANCEL, context, iocbBase + (long) IOCB_SIZE * slot.index,
+                Pointer.nativeValue(cancelled), 0, 0, 0);
+        if (r == 0) {
+            synchronized (refused) {
+                refused[2 * refusedCount] = slot.index;
+                refused[2 * refusedCount + 1] = cancelled.getLong(EVENT_RES);
+                refusedCount++;
+            }
+            wake();
+        }
+    }
+
+    /** The completion ring's head and tail, read from the kernel's aio_ring mapped at the context's address. */
+    @Override
+    public String describe() {
+        Pointer ring = new Pointer(context);
+        return "completion ring head " + ring.getInt(RING_HEAD) + " tail " + ring.getInt(RING_TAIL) + " of "
+                + ring.getInt(RING_NR) + ", " + queued + " queued unsent";
     }
 
     @Override

@@ -21,6 +21,7 @@ final class LinuxNatives {
     static final long SYS_IO_DESTROY = 207;
     static final long SYS_IO_GETEVENTS = 208;
     static final long SYS_IO_SUBMIT = 209;
+    static final long SYS_IO_CANCEL = 210;
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
     static final long SYS_IO_URING_REGISTER = 427;

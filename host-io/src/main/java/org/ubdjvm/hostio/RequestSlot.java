@@ -45,6 +45,8 @@ final class RequestSlot {
     private long address;
     private IoCompletion completion;
     private IOException error;
+    /** When the request was handed to this slot (System.nanoTime), for its age in timeouts and dumps. */
+    private long startedNanos;
     /**
      * Set by whoever reports the outcome: the reaper when the kernel answers, or close() when it gives up waiting.
      * Both may try at once after a close timeout; the compare-and-set lets exactly one call the completion.
@@ -70,6 +72,7 @@ final class RequestSlot {
         this.done = 0;
         this.error = null;
         this.claimed.set(false);
+        this.startedNanos = System.nanoTime();
         if (buffer == null) {
             length = 0;
             address = 0;
@@ -153,6 +156,37 @@ final class RequestSlot {
 
     HostFile file() {
         return file;
+    }
+
+    /**
+     * True when the slot carries a request started at least {@code limit} nanoseconds before {@code now} that nobody
+     * has reported yet. Read under the engine lock, so the slot cannot be handed to a new request meanwhile.
+     */
+    boolean overdue(long now, long limit) {
+        return armed && !claimed() && now - startedNanos >= limit;
+    }
+
+    /**
+     * The request for a dump: {@code read of 4096 bytes at offset 8192 of /x/f, 1.250 s in flight}, marked when it
+     * was given up on and only waits for the kernel to let go; null for an idle slot. Racy by design (diagnostics).
+     */
+    String describeInFlight(long now) {
+        HostFile f = file;
+        if (!armed || f == null) {
+            return null;
+        }
+        return describe() + " of " + f.path() + ", " + seconds(now - startedNanos) + " in flight"
+                + (claimed() ? " (given up; the kernel still holds it)" : "");
+    }
+
+    /** Nanoseconds since the request was handed to this slot. */
+    long age(long now) {
+        return now - startedNanos;
+    }
+
+    /** {@code 1.250 s}. */
+    static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.3f s", nanos / 1e9);
     }
 
     IoCompletion completion() {

@@ -183,6 +183,61 @@ class AsyncEngineTest {
         }
     }
 
+    /**
+     * The driver's request timeout relies on this: a request the kernel sits on is failed with ECANCELED, the kernel
+     * is told to drop it, its slot comes back once the kernel has let go, and later data goes to later requests only.
+     */
+    @Test
+    void cancelFailsARequestTheKernelSitsOnAndTheKernelLetsGoOfIt() throws Exception {
+        Path fifo = dir.resolve("stuck");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        try (AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 1);
+             HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
+            Outcome stuck = new Outcome();
+            ByteBuffer heap = ByteBuffer.allocate(16);
+            engine.read(file, heap, 0, stuck);
+            engine.submit();
+            Thread.sleep(50);
+            String dump = engine.describeInFlight();
+            assertTrue(dump.startsWith("io_uring: 1 of 1 slots busy, 0 parked, 1 owed by the kernel; SQ head 1 tail 1"
+                    + " dropped 0, CQ head 0 tail 0 overflow 0\n  slot 0: read of 16 bytes at offset 0 of " + fifo + ", "),
+                    dump);
+            assertTrue(dump.endsWith(" s in flight"), dump);
+            assertEquals(0, engine.cancelOlderThan(Duration.ofHours(1)), "a young request is left alone");
+            assertEquals(1, engine.cancelOlderThan(Duration.ofMillis(10)));
+            String message = stuck.error().getMessage();
+            assertTrue(message.matches(java.util.regex.Pattern.quote(fifo + ": read of 16 bytes at offset 0 cancelled after ")
+                    + "0\\.\\d{3} s in flight: ECANCELED \\(Operation canceled\\)"), message);
+            assertEquals(0, engine.cancelOlderThan(Duration.ZERO), "given up once only");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!engine.describeInFlight().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("", engine.describeInFlight(), "the kernel let go: the slot is free again");
+            Files.write(fifo, new byte[16]);
+            Outcome next = new Outcome();
+            engine.read(file, ByteBuffer.allocate(16), 0, next);
+            engine.submit();
+            assertEquals(16, next.result(), "the data goes to the request that is there, on the one slot");
+            assertEquals(1, stuck.calls());
+            assertEquals(0, heap.position(), "the cancelled request's buffer was never written");
+        }
+    }
+
+    @Test
+    void anIdleEngineHasNothingToDescribeAndAioShowsItsRing() throws Exception {
+        try (IoEngine engine = Engines.open("aio", 4)) {
+            assertEquals("", engine.describeInFlight());
+            assertEquals(0, engine.cancelOlderThan(Duration.ZERO));
+        }
+        LinuxAio aio = LinuxAio.open(4);
+        try {
+            assertTrue(aio.describe().matches("completion ring head 0 tail 0 of \\d+, 0 queued unsent"), aio.describe());
+        } finally {
+            aio.close();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"io_uring", "aio"})
     void aFileReplacedSinceItWasOpenedIsRefusedNotServed(String name) throws Exception {

@@ -1,6 +1,7 @@
 package org.ubdjvm.hostio.testing;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoCompletion;
 import org.ubdjvm.hostio.IoEngine;
@@ -55,6 +56,16 @@ public class ForwardingIoEngine implements IoEngine {
     @Override
     public void unplug() {
         delegate.unplug();
+    }
+
+    @Override
+    public String describeInFlight() {
+        return delegate.describeInFlight();
+    }
+
+    @Override
+    public int cancelOlderThan(Duration age) {
+        return delegate.cancelOlderThan(age);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,19 +54,24 @@ class ForwardingIoEngineTest {
             assertEquals(List.of(m.getName() + Arrays.toString(args)), seen, m.getName() + " not forwarded as called");
             if (m.getReturnType() == String.class) {
                 assertEquals("from " + m.getName(), result, m.getName() + "'s result not passed back");
+            } else if (m.getReturnType() == int.class) {
+                assertEquals(7, result, m.getName() + "'s result not passed back");
             }
         }
     }
 
     private static Object defaultOf(Method m) {
         Class<?> t = m.getReturnType();
-        return t == long.class ? 0L : t == int.class ? 0 : t == boolean.class ? false : null;
+        return t == long.class ? 0L : t == int.class ? 7 : t == boolean.class ? false : null;
     }
 
     /** A distinct, recognisable value per parameter (null for a HostFile: opening one needs a file). */
     private static Object sample(Class<?> type, int index) {
         if (type == ByteBuffer.class) {
             return ByteBuffer.allocate(index + 1);
+        }
+        if (type == Duration.class) {
+            return Duration.ofMillis(index + 1);
         }
         if (type == IoCompletion.class) {
             return (IoCompletion) (n, e) -> { };
