@@ -60,17 +60,27 @@ final class InFlight {
         }
     }
 
-    /** Worker only: returns when at most {@code limit} requests are in flight. */
+    /** Worker only: returns when at most {@code limit} requests are in flight (the ring's timer bounds the wait). */
     void awaitAtMost(long limit) {
+        awaitAtMost(limit, Long.MAX_VALUE);
+    }
+
+    /** Returns when at most {@code limit} requests are in flight, or after {@code nanos}; true in the first case. */
+    boolean awaitAtMost(long limit, long nanos) {
         if (count() <= limit) {
-            return;
+            return true;
         }
+        long start = System.nanoTime();
         waiting = true;
         try {
             while (count() > limit) {
+                if (System.nanoTime() - start > nanos) {
+                    return false;
+                }
                 // bounded park: a completion that looked at 'waiting' just before it was set cannot strand us
                 LockSupport.parkNanos(this, 1_000_000L);
             }
+            return true;
         } finally {
             waiting = false;
         }

@@ -1,6 +1,7 @@
 package org.ubdjvm.queue;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /**
  * The host side of a ring: starts requests and completes them later, from any thread. Called only from the ring's
@@ -13,5 +14,13 @@ public interface RequestHandler {
 
     /** The worker drained a batch: push everything started since the last call to the host in one go. */
     default void endOfBatch() {
+    }
+
+    /**
+     * The ring failed requests the host had not answered within {@code timeout} (they completed with
+     * {@link RequestTimeoutException}): cancel what the host still holds for them. Called on the ring's timer
+     * thread, once a tick while any of them has not come back from the host. The host's late answers are dropped.
+     */
+    default void cancelOverdue(Duration timeout) {
     }
 }

@@ -35,6 +35,7 @@ public final class RequestRing implements AutoCloseable {
     private final Disruptor<RequestSlot> disruptor;
     private final RingBuffer<RequestSlot> ring;
     private final InFlight inFlight = new InFlight();
+    private final RequestTimer timer;
     /** Submitters between their closed-check and their publish; close waits for them so none is lost. */
     private final AtomicInteger submitting = new AtomicInteger();
     private volatile boolean closed;
@@ -49,10 +50,12 @@ public final class RequestRing implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, config.singleSubmitter() ? ProducerType.SINGLE : ProducerType.MULTI, wait);
-        RingWorker worker = new RingWorker(handler, inFlight, config.maxInFlight(), config.size());
+        var trackers = RingWorker.trackers(config.size(), inFlight);
+        RingWorker worker = new RingWorker(handler, inFlight, config.maxInFlight(), trackers);
         disruptor.handleEventsWith(worker);
         this.ring = disruptor.start();
         worker.awaitStarted();
+        this.timer = new RequestTimer(config.name(), config.requestTimeout(), trackers, handler);
     }
 
     public RingConfig config() {
@@ -62,6 +65,14 @@ public final class RequestRing implements AutoCloseable {
     /** Requests started by the worker and not yet completed (a snapshot; exact once the worker is idle). */
     public long inFlight() {
         return inFlight.count();
+    }
+
+    /**
+     * Each request in flight, one per line ({@code ubda: read of 4096 bytes at offset 8192, in flight 2.0 s or
+     * more}); empty when none. For timeout messages.
+     */
+    public String describeInFlight() {
+        return timer.describe();
     }
 
     /**
@@ -171,17 +182,24 @@ public final class RequestRing implements AutoCloseable {
         void set(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done);
     }
 
+    /**
+     * Refuses new requests, starts every published one and waits until all have completed. Bounded: each request
+     * completes or times out, so the wait ends at most a request timeout (and two ticks) after the last one started;
+     * a ring whose worker is stuck anyway is halted after twice that, or a minute, whichever is longer.
+     */
     @Override
     public void close() {
         closed = true;
         while (submitting.get() > 0) {
             Thread.onSpinWait();
         }
+        long bound = Math.max(TimeUnit.MINUTES.toNanos(1), 2 * timer.bound().toNanos());
         try {
-            disruptor.shutdown(1, TimeUnit.MINUTES); // every published request has been started
+            disruptor.shutdown(bound, TimeUnit.NANOSECONDS); // every published request has been started
         } catch (com.lmax.disruptor.TimeoutException e) {
             disruptor.halt();
         }
-        inFlight.awaitAtMost(0);
+        inFlight.awaitAtMost(0, timer.bound().toNanos());
+        timer.close();
     }
 }

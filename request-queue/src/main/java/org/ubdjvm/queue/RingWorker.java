@@ -3,30 +3,50 @@ package org.ubdjvm.queue;
 import com.lmax.disruptor.EventHandler;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The ring's single consumer. Starts requests in ring order, lets the handler push a whole batch to the host at
  * {@code endOfBatch}, and enforces barriers: a FLUSH starts only when every earlier request has completed, and
  * nothing after it starts until it has completed. That is the 2.6 barrier the seed wants to sync on.
  *
- * <p>Nothing is allocated per request: each ring slot has a preallocated {@link SlotTracker}.
+ * <p>Nothing is allocated per request: each ring slot has a preallocated {@link SlotTracker}. A tracker whose request
+ * timed out is retired (its host may still answer into it) and replaced here, the one allocation, on the worker.
  */
 final class RingWorker implements EventHandler<RequestSlot> {
     private final RequestHandler handler;
     private final InFlight inFlight;
     private final int maxInFlight;
-    private final SlotTracker[] trackers;
+    /** Written by this worker only (replacing retired trackers); read by the timer. */
+    private final AtomicReferenceArray<SlotTracker> trackers;
     private final int mask;
 
-    RingWorker(RequestHandler handler, InFlight inFlight, int maxInFlight, int ringSize) {
+    RingWorker(RequestHandler handler, InFlight inFlight, int maxInFlight, AtomicReferenceArray<SlotTracker> trackers) {
         this.handler = handler;
         this.inFlight = inFlight;
         this.maxInFlight = maxInFlight;
-        this.trackers = new SlotTracker[ringSize];
-        for (int i = 0; i < ringSize; i++) {
-            trackers[i] = new SlotTracker(inFlight);
+        this.trackers = trackers;
+        this.mask = trackers.length() - 1;
+    }
+
+    /** A ring of idle trackers for {@code size} slots. */
+    static AtomicReferenceArray<SlotTracker> trackers(int size, InFlight inFlight) {
+        AtomicReferenceArray<SlotTracker> t = new AtomicReferenceArray<>(size);
+        for (int i = 0; i < size; i++) {
+            t.set(i, new SlotTracker(inFlight));
         }
-        this.mask = ringSize - 1;
+        return t;
+    }
+
+    /** The tracker of the slot of {@code sequence}; a retired one is replaced first, so it is never armed again. */
+    private SlotTracker trackerFor(long sequence) {
+        int i = (int) (sequence & mask);
+        SlotTracker t = trackers.getPlain(i);
+        if (t.retired()) {
+            t = new SlotTracker(inFlight);
+            trackers.setRelease(i, t); // the timer reads it with acquire: sees an idle tracker
+        }
+        return t;
     }
 
     private final CountDownLatch started = new CountDownLatch(1);
@@ -54,25 +74,26 @@ final class RingWorker implements EventHandler<RequestSlot> {
         RequestCompletion done = slot.done;
         // No clearing: a write here would pull the slot's cache line back from the submitter's core on every
         // request; the next lap overwrites it, so at most one ring of buffers stays reachable.
-        SlotTracker tracker = trackers[(int) (sequence & mask)];
         if (op == RequestOp.FLUSH) {
-            barrier(tracker, done);
+            barrier(sequence, done);
         } else {
+            SlotTracker tracker = trackerFor(sequence);
             if (inFlight.count() >= maxInFlight || tracker.busy()) {
                 handler.endOfBatch(); // what we started must reach the host before we can wait for it
                 inFlight.awaitAtMost(maxInFlight - 1);
                 inFlight.awaitIdle(tracker); // a request a whole ring ago may still hold this slot's tracker
+                tracker = trackerFor(sequence); // ... or have timed out meanwhile, retiring it
             }
-            start(tracker, op, offset, length, buffer, done);
+            start(tracker, sequence, op, offset, length, buffer, done);
         }
         if (endOfBatch) {
             handler.endOfBatch();
         }
     }
 
-    private void start(SlotTracker tracker, RequestOp op, long offset, long length, java.nio.ByteBuffer buffer,
-                       RequestCompletion done) {
-        tracker.arm(done);
+    private void start(SlotTracker tracker, long sequence, RequestOp op, long offset, long length,
+                       java.nio.ByteBuffer buffer, RequestCompletion done) {
+        tracker.arm(sequence, op, offset, length, done);
         try {
             handler.start(op, offset, length, buffer, tracker);
         } catch (RuntimeException e) {
@@ -80,11 +101,12 @@ final class RingWorker implements EventHandler<RequestSlot> {
         }
     }
 
-    private void barrier(SlotTracker tracker, RequestCompletion done) {
+    /** Waits without a bound of its own: every request it waits for completes or times out (the ring's timer). */
+    private void barrier(long sequence, RequestCompletion done) {
         handler.endOfBatch();
         inFlight.awaitAtMost(0);
         CountDownLatch flushed = new CountDownLatch(1);
-        start(tracker, RequestOp.FLUSH, 0, 0, null, (r, e) -> {
+        start(trackerFor(sequence), sequence, RequestOp.FLUSH, 0, 0, null, (r, e) -> {
             try {
                 done.completed(r, e);
             } finally {
