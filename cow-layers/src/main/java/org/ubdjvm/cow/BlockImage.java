@@ -3,6 +3,7 @@ package org.ubdjvm.cow;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.ubdjvm.hostio.IoCompletion;
@@ -94,6 +95,14 @@ public interface BlockImage extends Closeable {
 
     /** Ends the calling thread's batch: everything it issued since {@link #plug()} is on its way to the host. */
     void unplug();
+
+    /**
+     * Gives up on the host requests this layer and the layers below have had in flight for at least {@code age}
+     * (the engine's {@code cancelOlderThan}): they complete with ECANCELED, which the image passes up like any host
+     * error, and the kernel is asked to drop them. For a caller whose own deadline passed, such as the driver's
+     * request timeout, which knows no engine. Returns how many were given up on.
+     */
+    int cancelOlderThan(Duration age);
 
     /** What this layer is and what lies below it. */
     ImageInfo info() throws IOException;

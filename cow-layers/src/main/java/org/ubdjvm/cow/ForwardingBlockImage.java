@@ -2,6 +2,7 @@ package org.ubdjvm.cow;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import org.ubdjvm.hostio.IoCompletion;
 
 /**
@@ -69,6 +70,11 @@ public abstract class ForwardingBlockImage implements BlockImage {
     @Override
     public void unplug() {
         delegate.unplug();
+    }
+
+    @Override
+    public int cancelOlderThan(Duration age) {
+        return delegate.cancelOlderThan(age);
     }
 
     @Override

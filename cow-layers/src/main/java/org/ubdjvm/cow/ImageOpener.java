@@ -50,7 +50,8 @@ public final class ImageOpener {
         boolean owned = engine != shared;
         try {
             BlockImage image = formats.open(spec.withEngine(engine));
-            return new OpenedImage(owned ? new EngineOwningImage(image, engine) : image, engine.name());
+            return new OpenedImage(owned ? new EngineOwningImage(image, engine) : image, engine.name(),
+                    engine::describeInFlight);
         } catch (IOException | RuntimeException e) {
             if (owned) {
                 engine.close();

@@ -2,6 +2,7 @@ package org.ubdjvm.cow;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoCompletion;
@@ -80,6 +81,11 @@ final class RawImage implements BlockImage {
     @Override
     public void unplug() {
         engine.unplug();
+    }
+
+    @Override
+    public int cancelOlderThan(Duration age) {
+        return engine.cancelOlderThan(age);
     }
 
     @Override

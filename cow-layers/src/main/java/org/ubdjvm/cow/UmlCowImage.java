@@ -2,6 +2,7 @@ package org.ubdjvm.cow;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.ubdjvm.hostio.HostFile;
@@ -222,6 +223,11 @@ final class UmlCowImage implements BlockImage {
     public void unplug() {
         backing.unplug();
         engine.unplug();
+    }
+
+    @Override
+    public int cancelOlderThan(Duration age) {
+        return engine.cancelOlderThan(age) + backing.cancelOlderThan(age); // one engine: the second finds none
     }
 
     @Override

@@ -186,6 +186,12 @@ class FormatContractTest {
         }
 
         @Override
+        public int cancelOlderThan(java.time.Duration age) {
+            seen.add("cancel " + age);
+            return 0;
+        }
+
+        @Override
         public ImageInfo info() {
             return null;
         }

@@ -16,11 +16,13 @@ package org.ubdjvm.driver;
  * @param keepSymlinks   {@code L}: store the backing name as given instead of resolving it
  * @param updateInPlace  {@code U}: merges write into the backing file (uml_moo -d)
  * @param sectorSize     {@code B<n>}: sector size in bytes for created files; 0 = default (512)
+ * @param requestTimeoutSeconds {@code T<n>}: a request not answered in n seconds fails with ETIMEDOUT (blk-mq's
+ *                       timeout); 0 = the table's default (30 s, or {@code ubd run --request-timeout})
  */
 public record DeviceFlags(boolean readOnly, boolean syncWrites, boolean data, boolean shared, boolean noTrim,
                           AioMode aio, Geometry geometry, boolean padHeader, MmapUnits mmap, int createVersion,
-                          boolean keepSymlinks, boolean updateInPlace, int sectorSize) {
+                          boolean keepSymlinks, boolean updateInPlace, int sectorSize, int requestTimeoutSeconds) {
 
     public static final DeviceFlags DEFAULT = new DeviceFlags(false, false, false, false, false, AioMode.AUTO, null,
-            false, MmapUnits.DEFAULT, -1, false, false, 0);
+            false, MmapUnits.DEFAULT, -1, false, false, 0, 0);
 }

@@ -2,6 +2,7 @@ package org.ubdjvm.driver;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
@@ -48,6 +49,16 @@ final class ImageRequestHandler implements RequestHandler {
                 }
             }
         }
+    }
+
+    /**
+     * The ring failed requests after its timeout: whatever the host has held as long is theirs (a request reaches
+     * the host after it started in the ring), so the image has it cancelled in its engines. An engine shared with
+     * other devices has its requests judged by this device's timeout.
+     */
+    @Override
+    public void cancelOverdue(Duration timeout) {
+        image.cancelOlderThan(timeout);
     }
 
     /** The ring drained a batch: everything it started goes to the host in one submit. */

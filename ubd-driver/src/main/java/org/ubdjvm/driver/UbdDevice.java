@@ -3,6 +3,8 @@ package org.ubdjvm.driver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.function.Supplier;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
@@ -12,6 +14,7 @@ import org.ubdjvm.cow.RawFormat;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestOp;
 import org.ubdjvm.queue.RequestRing;
+import org.ubdjvm.queue.RingConfig;
 
 /**
  * One ubd device: a ring in front of exactly one {@link BlockImage}, whatever stack of files is behind it. The
@@ -25,13 +28,16 @@ public final class UbdDevice implements AutoCloseable {
     private final BlockImage image;
     private final RequestRing ring;
     private final String engineName;
+    /** What the device's engine holds now, for timeout messages. */
+    private final Supplier<String> engineInFlight;
     private final Geometry geometry;
 
-    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, String engineName) {
+    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, OpenedImage opened) {
         this.spec = spec;
         this.image = image;
         this.ring = ring;
-        this.engineName = engineName;
+        this.engineName = opened.engineName();
+        this.engineInFlight = opened.engineInFlight();
         this.geometry = spec.flags().geometry() != null ? spec.flags().geometry() : Geometry.umlDefault(image.capacity());
     }
 
@@ -67,9 +73,12 @@ public final class UbdDevice implements AutoCloseable {
                     + " bytes, more than the image's " + image.capacity());
         }
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
-        RequestRing ring = new RequestRing(env.ring().withName(spec.name()),
-                new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
-        return new UbdDevice(spec, image, ring, opened.engineName());
+        RingConfig ringConfig = env.ring().withName(spec.name());
+        if (f.requestTimeoutSeconds() > 0) {
+            ringConfig = ringConfig.withRequestTimeout(Duration.ofSeconds(f.requestTimeoutSeconds()));
+        }
+        RequestRing ring = new RequestRing(ringConfig, new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
+        return new UbdDevice(spec, image, ring, opened);
     }
 
     public DeviceSpec spec() {
@@ -99,6 +108,21 @@ public final class UbdDevice implements AutoCloseable {
     /** The engine this device's files go through ({@code A0} sync, {@code A1} io_uring/aio, {@code M..d} mmap). */
     public String engineName() {
         return engineName;
+    }
+
+    /** A request not answered in this long fails with ETIMEDOUT ({@code T<n>}, else the table's default). */
+    public Duration requestTimeout() {
+        return ring.config().requestTimeout();
+    }
+
+    /**
+     * What is in flight, for a timeout message: the ring's requests (op, offset, length, age), then what the engine
+     * holds (its requests and, for a kernel queue, the ring indexes). Empty when idle.
+     */
+    public String describeInFlight() {
+        String requests = ring.describeInFlight();
+        String host = engineInFlight.get();
+        return requests.isEmpty() ? host : host.isEmpty() ? requests : requests + "\n" + host;
     }
 
     /** Queues a request; the completion runs on a host thread. Bad requests complete with an error, nothing written. */

@@ -12,6 +12,8 @@ import java.util.Set;
 public final class UbdOptionParser {
     public static final int MAX_DEVICES = 16;
     private static final int MAX_NUMBER_DIGITS = 9;
+    /** A day: longer is no timeout at all, and a typo of one. */
+    private static final int MAX_TIMEOUT_SECONDS = 86_400;
 
     private final String arg;
     private int pos;
@@ -114,7 +116,9 @@ public final class UbdOptionParser {
             case 'V' -> f.version = version(at, requiredNumber(at, c));
             case 'B' -> f.sectorSize = sectorSize(at, requiredNumber(at, c));
             case 'M' -> f.mmap = mmap(at);
-            default -> throw error(at, "Expected '=' or flag letter (r, s, c, t or d; or R, S, D, A, C, H, S<n>, P, M, V, L, U, B)");
+            case 'T' -> f.timeout = bounded(at, "T (request timeout in seconds)", requiredNumber(at, c), 1,
+                    MAX_TIMEOUT_SECONDS);
+            default -> throw error(at, "Expected '=' or flag letter (r, s, c, t or d; or R, S, D, A, C, H, S<n>, P, M, V, L, U, B, T)");
         }
     }
 
@@ -198,6 +202,7 @@ public final class UbdOptionParser {
         int sectors;
         int version = -1;
         int sectorSize;
+        int timeout;
         MmapUnits mmap = MmapUnits.DEFAULT;
 
         DeviceFlags build() throws UbdOptionException {
@@ -209,7 +214,7 @@ public final class UbdOptionParser {
                 throw error(-1, "a geometry needs all of C, H and S<n> (e.g. C102H15S16)");
             }
             return new DeviceFlags(readOnly, sync, data, shared, noTrim, aio, geometry, pad, mmap, version,
-                    keepSymlinks, updateInPlace, sectorSize);
+                    keepSymlinks, updateInPlace, sectorSize, timeout);
         }
     }
 }

@@ -20,8 +20,10 @@ import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.cow.testing.Disks;
 import org.ubdjvm.cow.testing.RecordingEngine;
 import org.ubdjvm.hostio.SyncEngine;
+import org.ubdjvm.hostio.testing.LosingEngine;
 import org.ubdjvm.hostio.testing.ProcLocks;
 import org.ubdjvm.queue.RequestOp;
+import org.ubdjvm.queue.RequestTimeoutException;
 
 class UbdDeviceTest {
     @TempDir
@@ -225,6 +227,58 @@ class UbdDeviceTest {
             UbdOptionException e = assertThrows(UbdOptionException.class, () -> table.add("ubd0dA1M1.16=" + img));
             assertEquals("\"ubd0dA1M1.16=" + img + "\": A1 and M1.16 both choose how data moves (AIO, or copies from"
                     + " mapped data): give one of them", e.getMessage());
+        }
+    }
+
+    /**
+     * blk-mq's request timeout through a whole device: a read the engine loses fails with ETIMEDOUT after the T
+     * letter's seconds, one line naming device, op and offset; the engine is asked to cancel it; the device goes on
+     * serving, over the same COW stack, and its late ECANCELED answer reaches nobody.
+     */
+    @Test
+    void aReadTheEngineLosesFailsAfterTheDevicesTimeoutAndTheDeviceGoesOn() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 256 * 1024);
+        Path cow = dir.resolve("lost.cow");
+        long lostOffset = 12288 + 16 * 512; // the data area of a V3 COW over 256 KiB starts at 12288
+        LosingEngine engine = new LosingEngine(new SyncEngine(), lostOffset);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
+            UbdDevice d = table.add("ubd0T1=" + cow + "," + back);
+            assertEquals(java.time.Duration.ofSeconds(1), d.requestTimeout());
+            assertEquals(null, call(d, RequestOp.WRITE, 16 * 512, ByteBuffer.wrap(Disks.sector("cow %06d ", 16))));
+            CompletableFuture<IOException> lost = new CompletableFuture<>();
+            List<IOException> lostCalls = new CopyOnWriteArrayList<>();
+            long start = System.nanoTime();
+            d.submit(RequestOp.READ, 16 * 512, ByteBuffer.allocate(512), (r, e) -> {
+                lostCalls.add(e);
+                lost.complete(e);
+            });
+            assertTrue(engine.awaitLost(java.time.Duration.ofSeconds(10)));
+            String dump = d.describeInFlight();
+            assertTrue(dump.startsWith("ubda: read of 512 bytes at offset 8192, in flight "), dump);
+            assertTrue(dump.endsWith("lost read at offset " + lostOffset + " of " + cow), dump);
+            // Other requests, reads and writes, go past it meanwhile.
+            for (int s = 0; s < 64; s += 2) {
+                assertEquals(null, call(d, RequestOp.WRITE, (32 + s) * 512L, ByteBuffer.wrap(Disks.sector("w %06d ", s))));
+                assertEquals(null, call(d, RequestOp.READ, (100 + s) * 512L, ByteBuffer.allocate(512)));
+            }
+            IOException e = lost.get(10, TimeUnit.SECONDS);
+            long took = System.nanoTime() - start;
+            assertEquals("ubda: read of 512 bytes at offset 8192 timed out after 1 s: ETIMEDOUT (Connection timed out)",
+                    e.getMessage());
+            assertTrue(e instanceof RequestTimeoutException t && t.op() == RequestOp.READ && t.offset() == 8192);
+            assertTrue(took >= TimeUnit.SECONDS.toNanos(1) && took < TimeUnit.SECONDS.toNanos(3), took / 1_000_000 + " ms");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (engine.cancels().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of(java.time.Duration.ofSeconds(1)), engine.cancels().subList(0, Math.min(1,
+                    engine.cancels().size())), "the engine was asked to cancel, with the device's timeout");
+            ByteBuffer again = ByteBuffer.allocate(512);
+            assertEquals(null, call(d, RequestOp.READ, 16 * 512, again), "the same sector reads fine now");
+            assertArrayEquals(Disks.sector("cow %06d ", 16), again.array());
+            assertEquals(null, call(d, RequestOp.FLUSH, 0, null));
+            assertEquals(1, lostCalls.size(), "the cancelled read's late answer reached nobody");
+            assertEquals("", d.describeInFlight());
         }
     }
 }

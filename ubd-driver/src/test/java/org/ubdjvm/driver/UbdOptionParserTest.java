@@ -54,6 +54,9 @@ class UbdOptionParserTest {
         assertTrue(UbdOptionParser.parse("ubd0U=x,y").flags().updateInPlace());
         assertEquals(new MmapUnits(4, 0), UbdOptionParser.parse("ubd0M4=x").flags().mmap());
         assertEquals(0, UbdOptionParser.parse("ubd0V0=x").flags().createVersion());
+        assertEquals(5, UbdOptionParser.parse("ubd0T5=x").flags().requestTimeoutSeconds());
+        assertEquals(0, UbdOptionParser.parse("ubd0=x").flags().requestTimeoutSeconds(), "0: the table's default");
+        assertTrue(UbdOptionParser.parse("ubd0tT30=x").flags().noTrim(), "t (no discard) and T<n> are two letters");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -79,6 +82,9 @@ class UbdOptionParserTest {
             "ubd0C9999999999H1S1=x        | number too large",
             "ubd0rU=x,y                   | cannot be combined with r",
             "ubd0=a,b,c,d                 | too many names",
+            "ubd0T=x                      | flag 'T' needs a number",
+            "ubd0T0=x                     | T (request timeout in seconds) must be from 1 to 86400, not 0",
+            "ubd0T5T6=x                   | flag 'T' given twice",
     })
     void badArgumentsAreNamedWithTheReason(String arg, String reason) {
         UbdOptionException e = assertThrows(UbdOptionException.class, () -> UbdOptionParser.parse(arg.strip()));
