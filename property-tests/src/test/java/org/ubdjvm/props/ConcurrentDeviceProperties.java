@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
@@ -27,6 +29,8 @@ import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
 import org.ubdjvm.queue.RequestOp;
+import org.ubdjvm.queue.RequestTimeoutException;
+import org.ubdjvm.queue.RingConfig;
 
 /**
  * Several guest threads submit through one device's ring at once (raw or a COW stack, every engine). Every
@@ -37,6 +41,8 @@ import org.ubdjvm.queue.RequestOp;
 class ConcurrentDeviceProperties {
     static final int SECTORS = 32;
     private static final int SECTOR = 512;
+    /** A request the engine loses fails the try after this (with the engine's state), never hangs it. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
     /** One guest request: write {@code count} sectors from {@code sector}, read them, or flush. */
     record Op(char kind, int sector, int count) {
@@ -73,7 +79,8 @@ class ConcurrentDeviceProperties {
                                               @ForAll("engines") String engine) throws Exception {
         Path dir = Files.createTempDirectory("concurrent");
         try (IoEngine io = IoEngines.create(engine);
-             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(io)))) {
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(io))
+                     .withRing(RingConfig.of("ubd").withRequestTimeout(REQUEST_TIMEOUT)))) {
             Path back = dir.resolve("back.img");
             Files.write(back, new byte[SECTORS * SECTOR]); // initial content: write id 0 everywhere
             String arg = "ubd0=" + back;
@@ -126,13 +133,25 @@ class ConcurrentDeviceProperties {
         long[] endTick = new long[1];
         long start = clock.incrementAndGet();
         RequestOp kind = op.kind() == 'W' ? RequestOp.WRITE : op.kind() == 'R' ? RequestOp.READ : RequestOp.FLUSH;
+        String[] inFlightAtTimeout = new String[1];
         device.submit(kind, (long) op.sector() * SECTOR, buf, (r, e) -> {
             endTick[0] = clock.incrementAndGet(); // taken in the completion: the read's data is final here
+            if (e instanceof RequestTimeoutException) {
+                // On the ring's timer, before it asks the engine to cancel: the dump shows what was stuck.
+                inFlightAtTimeout[0] = device.describeInFlight();
+            }
             f.complete(e);
         });
-        IOException error = f.get(30, TimeUnit.SECONDS);
+        IOException error;
+        try {
+            error = f.get(REQUEST_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS); // the ring's timeout comes first
+        } catch (TimeoutException e) {
+            throw new AssertionError("thread " + thread + " " + op + " never completed, not even with ETIMEDOUT; in"
+                    + " flight:\n" + device.describeInFlight());
+        }
         if (error != null) {
-            throw new AssertionError("thread " + thread + " " + op + " failed: " + error.getMessage(), error);
+            throw new AssertionError("thread " + thread + " " + op + " failed: " + error.getMessage()
+                    + (inFlightAtTimeout[0] == null ? "" : "; in flight then:\n" + inFlightAtTimeout[0]), error);
         }
         long[] seen = null;
         if (op.kind() == 'R') {

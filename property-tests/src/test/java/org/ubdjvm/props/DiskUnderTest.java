@@ -15,6 +15,7 @@ import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
 import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.OpenSpec;
+import org.ubdjvm.cow.WaitLimit;
 import org.ubdjvm.hostio.IoEngines;
 
 /**
@@ -29,6 +30,8 @@ final class DiskUnderTest implements Closeable {
 
     private final Path dir;
     private final RecordingEngine engine;
+    /** Every wait is bounded; a timeout says what the engine holds (op, file, offset, age; SQ/CQ indexes). */
+    private final WaitLimit limit;
     private final String engineName;
     private final WriteOrder writeOrder = new WriteOrder();
     private final FormatTable table = FormatTable.standard();
@@ -46,6 +49,7 @@ final class DiskUnderTest implements Closeable {
         this.dir = dir;
         this.engineName = engineName;
         this.engine = engine;
+        this.limit = new WaitLimit(WaitLimit.DEFAULT.timeout(), engine::describeInFlight);
         this.model = model;
         this.sinceFlush = new SinceFlush(model.disk());
     }
@@ -102,7 +106,7 @@ final class DiskUnderTest implements Closeable {
             return;
         }
         ByteBuffer src = guarded(data, pad);
-        BlockIo.write(image, offset, src);
+        BlockIo.write(image, offset, src, limit);
         require(src.position() == pad && src.limit() == pad + data.length, "write moved the caller's buffer");
         require(Arrays.equals(src.array(), pad, pad + data.length, data, 0, data.length), "write changed the caller's data");
         model.write(offset, data);
@@ -118,7 +122,7 @@ final class DiskUnderTest implements Closeable {
             expectRejected(Op.DISCARD, offset, length, "read-only");
             return;
         }
-        BlockIo.discard(image, offset, length);
+        BlockIo.discard(image, offset, length, limit);
         model.discard(offset, length);
         discards++;
         sinceFlush.wrote(offset, new byte[length]);
@@ -131,7 +135,7 @@ final class DiskUnderTest implements Closeable {
     void read(long offset, int length, int pad) throws IOException {
         ByteBuffer dst = guarded(new byte[length], pad);
         Arrays.fill(dst.array(), GUARD);
-        BlockIo.read(image, offset, dst);
+        BlockIo.read(image, offset, dst, limit);
         require(dst.position() == pad && dst.limit() == pad + length, "read moved the caller's buffer");
         byte[] got = Arrays.copyOfRange(dst.array(), pad, pad + length);
         require(guardsIntact(dst.array(), pad, pad + length), "read wrote outside position..limit of the buffer");
@@ -144,7 +148,7 @@ final class DiskUnderTest implements Closeable {
     }
 
     void flush() throws IOException {
-        BlockIo.flush(image);
+        BlockIo.flush(image, limit);
         sinceFlush.flushed(model.disk());
     }
 
@@ -190,7 +194,7 @@ final class DiskUnderTest implements Closeable {
         ByteBuffer buf = ByteBuffer.allocate(length);
         Arrays.fill(buf.array(), GUARD);
         try {
-            op.run(image, offset, buf);
+            op.run(image, offset, buf, limit);
         } catch (ImageException e) {
             String name = model.top().file().getFileName().toString();
             require(e.getMessage().contains(name), "error does not name the file " + name + ": " + e.getMessage());
@@ -206,7 +210,7 @@ final class DiskUnderTest implements Closeable {
     /** An empty request is aligned and in range: it may succeed or be refused cleanly, and changes nothing. */
     void empty(Op op, long offset) throws IOException {
         try {
-            op.run(image, offset, ByteBuffer.allocate(0));
+            op.run(image, offset, ByteBuffer.allocate(0), limit);
         } catch (ImageException refused) {
             return;
         } catch (IOException | RuntimeException e) {
@@ -311,7 +315,7 @@ final class DiskUnderTest implements Closeable {
 
     private byte[] readAll(BlockImage img) throws IOException {
         ByteBuffer all = ByteBuffer.allocate(Math.toIntExact(img.capacity()));
-        BlockIo.read(img, 0, all);
+        BlockIo.read(img, 0, all, limit);
         return all.array();
     }
 
@@ -367,11 +371,11 @@ final class DiskUnderTest implements Closeable {
     enum Op {
         READ, WRITE, DISCARD;
 
-        void run(BlockImage image, long offset, ByteBuffer buf) throws IOException {
+        void run(BlockImage image, long offset, ByteBuffer buf, WaitLimit limit) throws IOException {
             switch (this) {
-                case READ -> BlockIo.read(image, offset, buf);
-                case WRITE -> BlockIo.write(image, offset, buf);
-                case DISCARD -> BlockIo.discard(image, offset, buf.remaining());
+                case READ -> BlockIo.read(image, offset, buf, limit);
+                case WRITE -> BlockIo.write(image, offset, buf, limit);
+                case DISCARD -> BlockIo.discard(image, offset, buf.remaining(), limit);
                 default -> throw new IllegalStateException(name());
             }
         }
