@@ -11,6 +11,9 @@ interface BenchIo extends AutoCloseable {
     /** Hands what was started to the host in one go; a no-op where starting already did. */
     void submit();
 
+    /** What the host holds now (requests, ring indexes), for the message of a completion that never came. */
+    String describeInFlight();
+
     @Override
     void close() throws IOException;
 }

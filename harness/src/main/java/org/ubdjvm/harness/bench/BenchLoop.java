@@ -19,6 +19,11 @@ import org.HdrHistogram.Histogram;
 final class BenchLoop {
     /** Longest latency the histogram tracks; anything slower is recorded as this. */
     private static final long MAX_LATENCY_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * A completion that has not come in this long ends the run (ETIMEDOUT, with what the host holds) instead of
+     * waiting forever: longer than a device's request timeout, which fails a stuck request by itself.
+     */
+    private static final long NO_COMPLETION_NANOS = MAX_LATENCY_NANOS;
     /** Polls between clock reads while spinning. */
     private static final int POLLS_PER_CLOCK = 32;
     private static final byte FILL = (byte) 0x5a;
@@ -110,7 +115,7 @@ final class BenchLoop {
             } else if (now >= deadline && inFlight == 0) {
                 break;
             }
-            awaitCompletion();
+            awaitCompletion(inFlight);
             int reaped = 0;
             for (BenchSlot slot : slots) {
                 if (slot.done()) {
@@ -153,7 +158,7 @@ final class BenchLoop {
         return block * spec.blockSize();
     }
 
-    private void awaitCompletion() {
+    private void awaitCompletion(int inFlight) throws IOException {
         if (pending.get() > 0) {
             return;
         }
@@ -168,7 +173,13 @@ final class BenchLoop {
                 }
             } while (System.nanoTime() < until);
         }
+        long since = System.nanoTime();
         while (pending.get() <= 0) {
+            if (System.nanoTime() - since > NO_COMPLETION_NANOS && inFlight > 0) {
+                throw new IOException("none of " + inFlight + " requests in flight completed in "
+                        + TimeUnit.NANOSECONDS.toSeconds(NO_COMPLETION_NANOS) + " s: ETIMEDOUT; in flight: "
+                        + io.describeInFlight());
+            }
             waiter.parked = true;
             if (pending.get() <= 0) {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));

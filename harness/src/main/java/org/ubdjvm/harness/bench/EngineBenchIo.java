@@ -38,6 +38,11 @@ final class EngineBenchIo implements BenchIo {
     }
 
     @Override
+    public String describeInFlight() {
+        return engine.describeInFlight();
+    }
+
+    @Override
     public void close() throws IOException {
         try {
             engine.close();

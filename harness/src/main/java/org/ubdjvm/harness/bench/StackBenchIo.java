@@ -68,6 +68,11 @@ final class StackBenchIo implements BenchIo {
 
     /** Closes the device (completing, then flushing the COW) and the engine; not part of the measured time. */
     @Override
+    public String describeInFlight() {
+        return device.describeInFlight();
+    }
+
+    @Override
     public void close() throws IOException {
         try {
             table.close();

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
@@ -19,6 +21,7 @@ import org.ubdjvm.harness.guest.Guest;
 import org.ubdjvm.harness.guest.RunResult;
 import org.ubdjvm.harness.guest.WorkloadSpec;
 import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.queue.RingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,11 +84,27 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     OutputOption output;
 
+    @Option(names = "--request-timeout", defaultValue = "30s", paramLabel = "TIME",
+            description = "a request not answered in TIME fails with ETIMEDOUT and ends the run (blk-mq's timeout; "
+                    + "a device's T<seconds> letter wins) (default: ${DEFAULT-VALUE})")
+    String requestTimeout;
+
     @Mixin
     EngineOption engineOption;
 
     @Mixin
     ForceShareOption share;
+
+    /** What the engine goes through before the devices get it: itself, except in tests (see UbdMain). */
+    private final UnaryOperator<IoEngine> engineSeam;
+
+    RunCommand() {
+        this(UnaryOperator.identity());
+    }
+
+    RunCommand(UnaryOperator<IoEngine> engineSeam) {
+        this.engineSeam = engineSeam;
+    }
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -96,8 +115,10 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--barrier must be sync or none, not '" + barrier + "'");
         };
         PrintWriter out = spec.commandLine().getOut();
-        try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
-             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withBarrierMode(mode)
+        RingConfig ring = RingConfig.of("ubd").withRequestTimeout(requestTimeout());
+        try (IoEngine engine = engineSeam.apply(engineOption.open(spec.commandLine().getErr()));
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withRing(ring)
+                     .withBarrierMode(mode)
                      .withForceShare(share.forceShare).withWarnings(Warnings.to(spec.commandLine().getErr())))) {
             for (String d : devices) {
                 try {
@@ -166,6 +187,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    private Duration requestTimeout() {
+        Duration timeout = TimeOption.parse(spec, "--request-timeout", requestTimeout);
+        if (timeout.toMillis() < 1) {
+            throw new ParameterException(spec.commandLine(), "--request-timeout must be at least 1ms, not "
+                    + requestTimeout);
+        }
+        return timeout;
     }
 
     static void human(PrintWriter out, List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,7 +50,22 @@ public final class UbdMain implements Callable<Integer> {
 
     /** Runs one command line; returns its exit code. Tests call this in-process with their own writers. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new UbdMain())
+        return run(args, out, err, UnaryOperator.identity());
+    }
+
+    /**
+     * The test seam of the composition root, not an option: {@code engineSeam} wraps the engine {@code ubd run}
+     * opens before any device sees it, so a test can put a fault-injecting engine under the real command.
+     */
+    static int run(String[] args, PrintWriter out, PrintWriter err, UnaryOperator<IoEngine> engineSeam) {
+        CommandLine.IFactory standard = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                return type == RunCommand.class ? type.cast(new RunCommand(engineSeam)) : standard.create(type);
+            }
+        };
+        CommandLine cli = new CommandLine(new UbdMain(), factory)
                 .setOut(out)
                 .setErr(err)
                 .setParameterExceptionHandler(UbdMain::usageError)

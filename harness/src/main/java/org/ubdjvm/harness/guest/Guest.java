@@ -9,16 +9,23 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.queue.RequestOp;
+import org.ubdjvm.queue.RequestTimeoutException;
 
 /**
  * The JVM guest: submitter threads that keep {@code queueDepth} requests in flight each, through the devices' rings.
  * Each thread owns a disjoint region of its device, so the model of what every block must hold is exact: a block is
  * never read or written while a write to it is in flight, reads of never-written blocks must match the checksum
  * taken before the run, and written blocks must hold the generation of the last completed write.
+ *
+ * <p>No wait is without a bound. A request that times out (the device's request timeout, ETIMEDOUT) stops the run:
+ * the threads stop submitting, and {@link #run} throws that request's one-line error, as a real guest's I/O error
+ * would end its job. A completion that does not come even then (a broken ring) stops it too, with the device's
+ * in-flight dump.
  */
 public final class Guest {
     private static final int MAX_PROBLEMS = 5;
@@ -32,6 +39,8 @@ public final class Guest {
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     private final DurableJournal journal;
+    /** The first request that got no answer in time: the run stops and {@link #run} throws it. */
+    private final AtomicReference<IOException> lost = new AtomicReference<>();
 
     public Guest(List<UbdDevice> devices, WorkloadSpec spec) {
         this(devices, spec, null);
@@ -73,7 +82,14 @@ public final class Guest {
             threads.add(t);
         }
         for (Thread t : threads) {
-            t.join();
+            t.join(spec.duration().plus(longestBackstop().multipliedBy(3)).toMillis());
+            if (t.isAlive()) {
+                stop(new IOException("guest thread " + t.getName() + " did not finish; in flight: " + inFlight()));
+            }
+        }
+        IOException timedOut = lost.get();
+        if (timedOut != null) {
+            throw timedOut;
         }
         long elapsed = System.nanoTime() - start;
         long reads = 0;
@@ -88,6 +104,24 @@ public final class Guest {
                 latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
                 latency.getValueAtPercentile(99.9) / 1000.0, verified.get(), mismatches.get(), errors.get(),
                 List.copyOf(problems));
+    }
+
+    private java.time.Duration longestBackstop() {
+        return devices.stream().map(Sync::backstop).max(java.time.Duration::compareTo).orElseThrow();
+    }
+
+    /** Stops the run at the first request that got no answer in time. */
+    private void stop(IOException why) {
+        lost.compareAndSet(null, why);
+    }
+
+    private String inFlight() {
+        StringBuilder out = new StringBuilder();
+        for (UbdDevice d : devices) {
+            String one = d.describeInFlight();
+            out.append(one.isEmpty() ? "" : (out.length() == 0 ? "" : "\n") + one);
+        }
+        return out.length() == 0 ? "nothing" : out.toString();
     }
 
     private int threadsFor(int device) {
@@ -163,8 +197,11 @@ public final class Guest {
             long ops = 0;
             long writesSinceFlush = 0;
             try {
-                while (System.nanoTime() < deadline && (spec.maxOps() == 0 || ops < spec.maxOps())) {
-                    slots.acquire();
+                while (System.nanoTime() < deadline && (spec.maxOps() == 0 || ops < spec.maxOps())
+                        && lost.get() == null) {
+                    if (!take(1)) {
+                        return;
+                    }
                     if (spec.flushEvery() > 0 && writesSinceFlush >= spec.flushEvery()) {
                         writesSinceFlush = 0;
                         flush();
@@ -183,14 +220,40 @@ public final class Guest {
                         writesSinceFlush++;
                     }
                 }
-                slots.acquire(spec.queueDepth()); // everything in flight has completed
-                slots.release(spec.queueDepth());
-                slots.acquire();
+                if (!take(spec.queueDepth())) { // everything in flight has completed
+                    return;
+                }
+                if (lost.get() != null) {
+                    return; // no final flush: the run failed
+                }
+                slots.release(spec.queueDepth() - 1);
                 flush();
-                slots.acquire(spec.queueDepth());
+                take(spec.queueDepth());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /**
+         * Takes {@code n} queue slots, waiting at most past the device's request timeout; false when they did not
+         * come back even then (the run is stopped with what the device holds).
+         */
+        private boolean take(int n) throws InterruptedException {
+            if (slots.tryAcquire(n, Sync.backstop(device).toNanos(), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            stop(new IOException(device.name() + ": no completion within " + Sync.backstop(device).toSeconds()
+                    + " s, not even ETIMEDOUT; in flight: " + device.describeInFlight()));
+            return false;
+        }
+
+        /** A timed-out request ends the run; other errors are counted and the run goes on. */
+        private void failed(IOException e, String what) {
+            if (e instanceof RequestTimeoutException) {
+                stop(e);
+            }
+            errors.incrementAndGet();
+            problem(what + " failed: " + e.getMessage());
         }
 
         private long pickBlock() {
@@ -229,8 +292,7 @@ public final class Guest {
             device.submit(read ? RequestOp.READ : RequestOp.WRITE, block * spec.blockSize(), buf, (r, e) -> {
                 latency.recordValue(System.nanoTime() - started);
                 if (e != null) {
-                    errors.incrementAndGet();
-                    problem((read ? "read" : "write") + " of block " + block + " failed: " + e.getMessage());
+                    failed(e, (read ? "read" : "write") + " of block " + block);
                 } else if (read && spec.verify()) {
                     check(block, gen, buf);
                 }
@@ -284,8 +346,7 @@ public final class Guest {
             }
             device.submit(RequestOp.FLUSH, 0, null, (r, e) -> {
                 if (e != null) {
-                    errors.incrementAndGet();
-                    problem("flush failed: " + e.getMessage());
+                    failed(e, "flush");
                 } else if (covered != null) {
                     try {
                         journal.commit(deviceIndex, from, covered);

@@ -7,9 +7,12 @@ import static org.ubdjvm.harness.cli.Ubd.s;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.ubdjvm.hostio.testing.LosingEngine;
 
 class RunCommandTest {
     @TempDir
@@ -94,5 +97,33 @@ class RunCommandTest {
         assertEquals(100, j.get("writes").asInt(), "ops=50 per thread");
         assertEquals("sync", j.get("devices").get(0).get("engine").asText(), "A0: this device does not use AIO");
         assertEquals("io_uring", j.get("engine").asText());
+    }
+
+    /**
+     * Issue 19's acceptance: a request the engine never answers makes {@code ubd run} print one line naming the
+     * device, the op and the offset, and exit 2 within the configured timeout (--request-timeout, or the device's
+     * T letter, which wins); nothing hangs. The workload would run 60 s otherwise.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"--request-timeout=1s", "T1"})
+    @org.junit.jupiter.api.Timeout(60)
+    void aRequestTheEngineNeverAnswersEndsTheRunWithOneLineAndExit2(String timeout) throws Exception {
+        Path disk = Ubd.patterned(dir.resolve("lost.img"), 1 << 20);
+        List<LosingEngine> losing = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String device = (timeout.startsWith("T") ? "ubd0" + timeout : "ubd0") + "=" + s(disk);
+        long start = System.nanoTime();
+        Ubd.Result r = Ubd.runOver(engine -> {
+            LosingEngine e = new LosingEngine(engine, 3 * 4096); // the third read of a sequential run
+            losing.add(e);
+            return e;
+        }, "run", device, "--rw=read", "--bs=4k", "--iodepth=4", "--runtime=60s", "--engine=sync",
+                timeout.startsWith("T") ? "--seed=1" : timeout);
+        long took = System.nanoTime() - start;
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals(List.of("ubd: ubda: read of 4096 bytes at offset 12288 timed out after 1 s: ETIMEDOUT (Connection"
+                + " timed out)"), r.errLines(), r::toString);
+        assertTrue(losing.get(0).awaitLost(java.time.Duration.ZERO), "the engine lost the read");
+        assertTrue(took >= TimeUnit.SECONDS.toNanos(1), "ended before the timeout: " + took / 1_000_000 + " ms");
+        assertTrue(took < TimeUnit.SECONDS.toNanos(6), "took " + took / 1_000_000 + " ms");
     }
 }

@@ -8,6 +8,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import org.ubdjvm.hostio.IoEngine;
 
 /** Runs the CLI in-process, as a user would from the shell, and keeps what it printed. */
 final class Ubd {
@@ -33,9 +35,14 @@ final class Ubd {
     }
 
     static Result run(String... args) {
+        return runOver(UnaryOperator.identity(), args);
+    }
+
+    /** With the engine {@code ubd run} opens wrapped by {@code engineSeam} (a fault-injecting engine). */
+    static Result runOver(UnaryOperator<IoEngine> engineSeam, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = UbdMain.run(args, new PrintWriter(out), new PrintWriter(err));
+        int exit = UbdMain.run(args, new PrintWriter(out), new PrintWriter(err), engineSeam);
         return new Result(List.of(args), exit, out.toString(), err.toString());
     }
 
