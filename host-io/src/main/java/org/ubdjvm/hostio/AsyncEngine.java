@@ -27,7 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Linux AIO cannot be polled cheaply; its reaper blocks in {@code io_getevents} and runs every callback.
  *
  * <p>Back-pressure: at most {@code depth} requests are in flight. A caller that finds every slot busy first submits
- * what is queued (else no slot could ever come back) and then waits. A completion callback that issues a request
+ * what is queued (else no slot could ever come back) and then waits, at most three close timeouts (30 s): a kernel
+ * that holds every slot that long fails the request with ETIMEDOUT rather than hang it. A completion callback that issues a request
  * while every slot is busy cannot wait (it runs on the only thread that frees slots), so that request is parked and
  * started by the reaper as soon as a slot frees.
  *
@@ -45,6 +46,10 @@ public final class AsyncEngine implements IoEngine {
 
     private final KernelQueue queue;
     private final long closeTimeoutNanos;
+    /** How long a caller waits for a free slot before its request fails with ETIMEDOUT: thrice the close timeout. */
+    private final long slotTimeoutNanos;
+    /** Set by acquire() when it gave up; read and cleared by its caller under the same lock hold. */
+    private boolean slotWaitTimedOut;
     private final RequestSlot[] slots;
     private final Thread reaper;
 
@@ -86,6 +91,7 @@ public final class AsyncEngine implements IoEngine {
         this.queue = queue;
         this.pollable = queue.pollable();
         this.closeTimeoutNanos = closeTimeout.toNanos();
+        this.slotTimeoutNanos = 3 * closeTimeoutNanos;
         this.slots = new RequestSlot[depth];
         this.free = new int[depth];
         for (int i = 0; i < depth; i++) {
@@ -193,10 +199,13 @@ public final class AsyncEngine implements IoEngine {
             return;
         }
         RequestSlot slot;
+        boolean timedOut;
         lock.lock();
         try {
             slot = acquire();
-            if (slot == null && !closing) {
+            timedOut = slotWaitTimedOut;
+            slotWaitTimedOut = false;
+            if (slot == null && !closing && !timedOut) {
                 parked.add(new Parked(op, file, fd, buffer, position, done));
                 return;
             }
@@ -204,7 +213,8 @@ public final class AsyncEngine implements IoEngine {
             lock.unlock();
         }
         if (slot == null) {
-            done.done(0, HostIoException.engineClosed(file.path(), op.verb, position, name()));
+            done.done(0, timedOut ? noSlotInTime(file, op, position)
+                    : HostIoException.engineClosed(file.path(), op.verb, position, name()));
             return;
         }
         slot.start(op, file, fd, buffer, position, done); // may copy a heap buffer: outside the lock
@@ -230,17 +240,45 @@ public final class AsyncEngine implements IoEngine {
         owed.incrementAndGet();
     }
 
-    /** A free slot; null when closing, or on a thread running callbacks when none is free. Lock held. */
+    /**
+     * A free slot; null when closing, on a thread running callbacks when none is free, or after waiting
+     * {@link #slotTimeoutNanos} for one in vain (then {@link #slotWaitTimedOut} is set). Lock held. Interrupts do
+     * not end the wait; the flag is kept.
+     */
     private RequestSlot acquire() {
-        while (freeCount == 0 && !closing) {
-            if (Thread.currentThread() == reaper || reapLock.isHeldByCurrentThread()) {
-                return null; // only an answer-taker frees slots: it must not wait for itself
+        long deadline = System.nanoTime() + slotTimeoutNanos;
+        boolean interrupted = false;
+        try {
+            while (freeCount == 0 && !closing) {
+                if (Thread.currentThread() == reaper || reapLock.isHeldByCurrentThread()) {
+                    return null; // only an answer-taker frees slots: it must not wait for itself
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    slotWaitTimedOut = true; // the kernel holds every slot (lost or stuck requests)
+                    return null;
+                }
+                queue.flush(); // what this caller queued must go out, or no slot will ever come back
+                wantReaper();
+                try {
+                    slotFreed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-            queue.flush(); // what this caller queued must go out, or no slot will ever come back
-            wantReaper();
-            slotFreed.awaitUninterruptibly();
+            return closing ? null : slots[free[--freeCount]];
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return closing ? null : slots[free[--freeCount]];
+    }
+
+    /** The one-line refusal of a request that found no slot in time, with what the engine holds. */
+    private HostIoException noSlotInTime(HostFile file, RequestSlot.Op op, long position) {
+        return new HostIoException(file.path(), op.verb + " at offset " + position + " refused: no slot of engine "
+                + name() + " came free in " + RequestSlot.seconds(slotTimeoutNanos) + ": "
+                + Errno.describe(Errno.ETIMEDOUT) + "; " + describeInFlight().replace("\n  ", "; "));
     }
 
     @Override

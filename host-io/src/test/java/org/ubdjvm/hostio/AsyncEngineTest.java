@@ -224,6 +224,35 @@ class AsyncEngineTest {
         }
     }
 
+    /** A kernel that holds every slot (a lost request, a hung pipe) fails the next caller's request, never hangs it. */
+    @Test
+    void aCallerFindingEverySlotHeldTooLongFailsWithEtimedout() throws Exception {
+        Path fifo = dir.resolve("full");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        AsyncEngine engine = AsyncEngine.ioUring(1, Duration.ofMillis(200));
+        try (HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
+            Outcome stuck = new Outcome();
+            engine.read(file, ByteBuffer.allocateDirect(16), 0, stuck);
+            engine.submit();
+            Outcome waiting = new Outcome();
+            long start = System.nanoTime();
+            // No slot: waits, then gives up (preemptively bounded, so a wait without a bound fails, not hangs).
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> engine.read(file, ByteBuffer.allocateDirect(16), 0, waiting));
+            long took = System.nanoTime() - start;
+            String message = waiting.error().getMessage();
+            assertTrue(message.startsWith(fifo + ": read at offset 0 refused: no slot of engine io_uring came free in"
+                    + " 0.600 s: ETIMEDOUT (Connection timed out); io_uring: 1 of 1 slots busy"), message);
+            assertTrue(message.contains("; slot 0: read of 16 bytes at offset 0 of " + fifo), message);
+            assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(600) && took < TimeUnit.SECONDS.toNanos(5),
+                    took / 1_000_000 + " ms");
+            Files.write(fifo, new byte[16]);
+            assertEquals(16, stuck.result(), "the request that held the slot is unharmed");
+        } finally {
+            engine.close();
+        }
+    }
+
     @Test
     void anIdleEngineHasNothingToDescribeAndAioShowsItsRing() throws Exception {
         try (IoEngine engine = Engines.open("aio", 4)) {
