@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.ubdjvm.hostio.testing.Fifos;
 import org.ubdjvm.hostio.testing.Engines;
 
 /** What the kernel-queue engines add to the conformance suite: batching, back-pressure, errno names, close. */
@@ -26,6 +27,19 @@ import org.ubdjvm.hostio.testing.Engines;
 class AsyncEngineTest {
     @TempDir
     Path dir;
+
+    /** A 16-byte read of an empty pipe, submitted: the kernel keeps it until data comes. */
+    private static Outcome readOfEmptyPipe(IoEngine engine, HostFile pipe) {
+        Outcome stuck = new Outcome();
+        engine.read(pipe, ByteBuffer.allocateDirect(16), 0, stuck);
+        engine.submit();
+        return stuck;
+    }
+
+    /** A named pipe: io_uring holds a read of an empty one until data comes, a request the kernel sits on. */
+    private Path fifo(String name) throws Exception {
+        return Fifos.mkfifo(dir.resolve(name));
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"io_uring", "aio"})
@@ -160,15 +174,12 @@ class AsyncEngineTest {
 
     @Test
     void closeFailsARequestTheKernelNeverAnswersThenLetsGoWhenItDoes() throws Exception {
-        Path fifo = dir.resolve("fifo");
-        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        Path fifo = fifo("fifo");
         // io_uring parks a read of an empty pipe until data comes: a request the kernel holds as long as it likes.
         // (Linux AIO would instead block inside io_submit; that limit is documented.)
         AsyncEngine engine = AsyncEngine.ioUring(4, Duration.ofMillis(200));
         try (HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
-            Outcome stuck = new Outcome();
-            engine.read(file, ByteBuffer.allocateDirect(16), 0, stuck);
-            engine.submit();
+            Outcome stuck = readOfEmptyPipe(engine, file);
             engine.close();
             assertEquals(fifo + ": read of 16 bytes at offset 0 abandoned: engine io_uring closed before the kernel"
                     + " answered", stuck.error().getMessage());
@@ -189,8 +200,7 @@ class AsyncEngineTest {
      */
     @Test
     void cancelFailsARequestTheKernelSitsOnAndTheKernelLetsGoOfIt() throws Exception {
-        Path fifo = dir.resolve("stuck");
-        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        Path fifo = fifo("stuck");
         try (AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 1);
              HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
             Outcome stuck = new Outcome();
@@ -227,13 +237,10 @@ class AsyncEngineTest {
     /** A kernel that holds every slot (a lost request, a hung pipe) fails the next caller's request, never hangs it. */
     @Test
     void aCallerFindingEverySlotHeldTooLongFailsWithEtimedout() throws Exception {
-        Path fifo = dir.resolve("full");
-        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        Path fifo = fifo("full");
         AsyncEngine engine = AsyncEngine.ioUring(1, Duration.ofMillis(200));
         try (HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
-            Outcome stuck = new Outcome();
-            engine.read(file, ByteBuffer.allocateDirect(16), 0, stuck);
-            engine.submit();
+            Outcome stuck = readOfEmptyPipe(engine, file);
             Outcome waiting = new Outcome();
             long start = System.nanoTime();
             // No slot: waits, then gives up (preemptively bounded, so a wait without a bound fails, not hangs).
@@ -314,8 +321,7 @@ class AsyncEngineTest {
 
     @Test
     void anAnswerTheSubmitDidNotGetIsTheReapersAndNoSubmitIsNeededForIt() throws Exception {
-        Path fifo = dir.resolve("later");
-        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "no mkfifo");
+        Path fifo = fifo("later");
         try (AsyncEngine engine = (AsyncEngine) Engines.open("io_uring", 4);
              HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
             Outcome later = new Outcome();
