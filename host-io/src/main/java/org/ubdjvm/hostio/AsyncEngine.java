@@ -43,6 +43,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class AsyncEngine implements IoEngine {
     static final int CLOSE_TIMEOUT_SECONDS = 10;
+    static final int STALL_SECONDS = 5;
 
     private final KernelQueue queue;
     private final long closeTimeoutNanos;
@@ -50,6 +51,11 @@ public final class AsyncEngine implements IoEngine {
     private final long slotTimeoutNanos;
     /** Set by acquire() when it gave up; read and cleared by its caller under the same lock hold. */
     private boolean slotWaitTimedOut;
+    /** How long the kernel may hold a request unanswered before it is cancelled and sent again; 0: never. */
+    private final long stallNanos;
+    /** Reaper only: when it last looked for stalled requests. */
+    private long lastStallScan;
+    private final java.util.concurrent.atomic.AtomicLong stallResends = new java.util.concurrent.atomic.AtomicLong();
     private final RequestSlot[] slots;
     private final Thread reaper;
 
@@ -87,11 +93,12 @@ public final class AsyncEngine implements IoEngine {
     private record Parked(RequestSlot.Op op, HostFile file, int fd, ByteBuffer buffer, long position, IoCompletion done) {
     }
 
-    private AsyncEngine(KernelQueue queue, int depth, Duration closeTimeout) {
+    private AsyncEngine(KernelQueue queue, int depth, Duration closeTimeout, Duration stall) {
         this.queue = queue;
         this.pollable = queue.pollable();
         this.closeTimeoutNanos = closeTimeout.toNanos();
         this.slotTimeoutNanos = 3 * closeTimeoutNanos;
+        this.stallNanos = stall.toNanos();
         this.slots = new RequestSlot[depth];
         this.free = new int[depth];
         for (int i = 0; i < depth; i++) {
@@ -115,12 +122,20 @@ public final class AsyncEngine implements IoEngine {
 
     /** With a shorter close timeout, for tests of a kernel that never answers. */
     static AsyncEngine ioUring(int depth, Duration closeTimeout) throws IOException {
-        return start(IoUring.open(requireDepth(depth)), depth, closeTimeout);
+        return ioUring(depth, closeTimeout, Duration.ofSeconds(STALL_SECONDS));
     }
 
-    /** A Linux AIO engine with {@code depth} requests in flight at most. */
+    /** With a shorter stall limit too, for tests of the stall watch. */
+    static AsyncEngine ioUring(int depth, Duration closeTimeout, Duration stall) throws IOException {
+        return start(IoUring.open(requireDepth(depth)), depth, closeTimeout, stall);
+    }
+
+    /**
+     * A Linux AIO engine with {@code depth} requests in flight at most. No stall watch: its reaper can only block in
+     * {@code io_getevents}, and {@code io_cancel} takes no file I/O anyway.
+     */
     public static AsyncEngine aio(int depth) throws IOException {
-        return start(LinuxAio.open(requireDepth(depth)), depth, Duration.ofSeconds(CLOSE_TIMEOUT_SECONDS));
+        return start(LinuxAio.open(requireDepth(depth)), depth, Duration.ofSeconds(CLOSE_TIMEOUT_SECONDS), Duration.ZERO);
     }
 
     private static int requireDepth(int depth) {
@@ -130,8 +145,8 @@ public final class AsyncEngine implements IoEngine {
         return depth;
     }
 
-    private static AsyncEngine start(KernelQueue queue, int depth, Duration closeTimeout) {
-        AsyncEngine engine = new AsyncEngine(queue, depth, closeTimeout);
+    private static AsyncEngine start(KernelQueue queue, int depth, Duration closeTimeout, Duration stall) {
+        AsyncEngine engine = new AsyncEngine(queue, depth, closeTimeout, stall);
         engine.reaper.start();
         return engine;
     }
@@ -407,20 +422,65 @@ public final class AsyncEngine implements IoEngine {
         }
         reaperWanted = false;
         while (owed.get() > 0) {
-            queue.await();
+            queue.await(stallNanos / 4); // wakes now and then to watch for stalls while anything is owed
             reapLock.lock();
             try {
                 takeAnswers();
             } finally {
                 reapLock.unlock();
             }
+            resendStalled();
         }
+    }
+
+    /**
+     * The stall watch. A request the kernel took and has not answered for {@link #STALL_SECONDS} is asked back with a
+     * cancel; if the kernel gives it back cancelled (it had never started it), it is sent again, from this thread.
+     * Why: on 6.18 every buffered read of a tmpfs file goes to the submitting thread's io-wq, and a property run once
+     * hung for 20 minutes on such a read that the kernel had taken and never ran, with no io-wq worker left (issue
+     * 19). A request that is running is not cancelled (the kernel refuses), so a slow disk only costs a cancel now
+     * and then; a request that never comes back at all is still the request timeout's to fail.
+     */
+    private void resendStalled() {
+        long now = System.nanoTime();
+        if (stallNanos <= 0 || now - lastStallScan < stallNanos / 4) {
+            return;
+        }
+        lastStallScan = now;
+        lock.lock();
+        try {
+            if (queueClosed || freeCount == slots.length) {
+                return;
+            }
+            boolean[] isFree = freeSlots(); // at most a few times a second, and only while requests are owed
+            boolean any = false;
+            for (RequestSlot slot : slots) {
+                if (!isFree[slot.index] && slot.stalled(now, stallNanos)) {
+                    queue.cancel(slot);
+                    any = true;
+                }
+            }
+            if (any) {
+                // The cancel runs inside this submit, under the lock, so it cannot hit a later request on the slot.
+                queue.flush();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests the stall watch got back from the kernel and sent again, since the engine started. */
+    public long stallResends() {
+        return stallResends.get();
     }
 
     /** Called by the queue inside reap()/poll(), for each kernel answer. Reap lock held, no allocation. */
     private void onAnswer(int index, long result) {
         RequestSlot slot = slots[index];
-        if (slot.apply(result) || slot.claimed()) {
+        if (slot.resendAfterCancel(result)) {
+            stallResends.incrementAndGet();
+            again[againCount++] = index;
+        } else if (slot.apply(result) || slot.claimed()) {
             finished[finishedCount++] = index;
         } else {
             again[againCount++] = index;
@@ -668,6 +728,9 @@ public final class AsyncEngine implements IoEngine {
             }
             out.append(name()).append(": ").append(busy).append(" of ").append(slots.length).append(" slots busy, ")
                     .append(parked.size()).append(" parked, ").append(owed.get()).append(" owed by the kernel");
+            if (stallResends.get() > 0) {
+                out.append(", ").append(stallResends.get()).append(" stalled requests sent again");
+            }
             if (!queueClosed) {
                 out.append("; ").append(queue.describe());
             }

@@ -43,6 +43,9 @@ final class IoUring implements KernelQueue {
     private static final long IORING_OFF_SQES = 0x10000000L;
     private static final int IORING_FEAT_SINGLE_MMAP = 1;
     private static final int IORING_ENTER_GETEVENTS = 1;
+    private static final int IORING_ENTER_EXT_ARG = 8;
+    /** io_uring_enter takes a struct io_uring_getevents_arg, hence a timeout for GETEVENTS (kernel 5.11). */
+    private static final int IORING_FEAT_EXT_ARG = 1 << 8;
     private static final int IORING_REGISTER_PROBE = 8;
     private static final int IO_URING_OP_SUPPORTED = 1;
 
@@ -83,6 +86,12 @@ final class IoUring implements KernelQueue {
     /** Our copy of the CQ head: written only under the engine's reap lock, by whichever thread takes answers. */
     private int cqHeadLocal;
     private long submitCalls;
+    private final boolean timedWaits;
+    /**
+     * The reaper's own struct io_uring_getevents_arg (24 bytes) followed by its struct __kernel_timespec (16 bytes):
+     * only the reaper thread waits, so one block serves every wait without allocating.
+     */
+    private final Memory waitArg = new Memory(40);
 
     private record Mapping(long address, long length) {
         ByteBuffer buffer() {
@@ -112,6 +121,9 @@ final class IoUring implements KernelQueue {
         this.sqDropped = params.getInt(SQ_OFF + SQ_OFF_DROPPED);
         this.cqOverflow = params.getInt(CQ_OFF + CQ_OFF_OVERFLOW);
         this.cqes = params.getInt(CQ_OFF + CQ_OFF_CQES);
+        this.timedWaits = (params.getInt(P_FEATURES) & IORING_FEAT_EXT_ARG) != 0;
+        waitArg.clear();
+        waitArg.setLong(16, Pointer.nativeValue(waitArg) + 24); // ts: the timespec right behind the argument
         // SQ slot i always holds SQE i: the indirection array is set once, like liburing does. These plain stores
         // reach the kernel before it reads them because the first tail update is a release store.
         int array = params.getInt(SQ_OFF + SQ_OFF_ARRAY);
@@ -304,14 +316,28 @@ final class IoUring implements KernelQueue {
 
     @Override
     public void await() throws IOException {
+        await(0);
+    }
+
+    /** Waits at most {@code nanos} where the kernel takes a timeout (5.11 and later); 0 or an older kernel: no limit. */
+    @Override
+    public void await(long nanos) throws IOException {
         // Compares the kernel's own head and tail: cqHeadLocal belongs to whoever holds the reap lock.
         if ((int) INT.getAcquire(cq, cqTail) != (int) INT.getAcquire(cq, cqHead)) {
             return;
         }
-        long r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
+        long r;
+        if (nanos > 0 && timedWaits) {
+            waitArg.setLong(24, nanos / 1_000_000_000L);
+            waitArg.setLong(32, nanos % 1_000_000_000L);
+            r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1,
+                    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, Pointer.nativeValue(waitArg), 24);
+        } else {
+            r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
+        }
         if (r < 0) {
             int errno = LinuxNatives.errno();
-            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY) {
+            if (errno != Errno.EINTR && errno != Errno.EAGAIN && errno != Errno.EBUSY && errno != Errno.ETIME) {
                 throw LinuxNatives.failure("io_uring_enter(GETEVENTS)", errno);
             }
         }

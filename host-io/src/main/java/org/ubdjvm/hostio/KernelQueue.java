@@ -55,6 +55,11 @@ interface KernelQueue {
         throw new UnsupportedOperationException(name() + " answers only through reap()");
     }
 
+    /** {@link #await()}, returning after about {@code nanos} at the latest where the kernel can time a wait. */
+    default void await(long nanos) throws IOException {
+        await();
+    }
+
     /** Makes a blocked {@link #reap} or {@link #await} return soon, with or without answers. */
     void wake();
 

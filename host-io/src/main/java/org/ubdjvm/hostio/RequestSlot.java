@@ -47,6 +47,10 @@ final class RequestSlot {
     private IOException error;
     /** When the request was handed to this slot (System.nanoTime), for its age in timeouts and dumps. */
     private long startedNanos;
+    /** When the engine last sent this request to the kernel, for the stall watch (see AsyncEngine). Engine lock. */
+    private long sentNanos;
+    /** The engine asked the kernel to cancel this request because it stalled: a cancelled answer means send again. */
+    private volatile boolean resendOnCancel;
     /**
      * Set by whoever reports the outcome: the reaper when the kernel answers, or close() when it gives up waiting.
      * Both may try at once after a close timeout; the compare-and-set lets exactly one call the completion.
@@ -73,6 +77,10 @@ final class RequestSlot {
         this.error = null;
         this.claimed.set(false);
         this.startedNanos = System.nanoTime();
+        this.sentNanos = startedNanos;
+        if (resendOnCancel) {
+            resendOnCancel = false; // a volatile read costs nothing here; a write per request would
+        }
         if (buffer == null) {
             length = 0;
             address = 0;
@@ -177,6 +185,36 @@ final class RequestSlot {
         }
         return describe() + " of " + f.path() + ", " + seconds(now - startedNanos) + " in flight"
                 + (claimed() ? " (given up; the kernel still holds it)" : "");
+    }
+
+    /**
+     * True, once per stall, when the kernel has held this request unanswered for {@code limit} nanoseconds since it
+     * was last sent and nobody has given up on it: the engine then asks the kernel to cancel it, and a cancelled
+     * answer means "send it again" ({@link #resendAfterCancel}). Engine lock held.
+     */
+    boolean stalled(long now, long limit) {
+        if (!armed || claimed() || resendOnCancel || now - sentNanos < limit) {
+            return false;
+        }
+        resendOnCancel = true;
+        return true;
+    }
+
+    /**
+     * Whether the answer {@code result} is the kernel letting go of a request the engine cancelled as stalled, which
+     * is then to be sent again as it is (nothing of it ran: a cancel only takes a request the kernel had not
+     * started). Reap lock held; the engine lock orders it after {@link #stalled}.
+     */
+    boolean resendAfterCancel(long result) {
+        if (!resendOnCancel) {
+            return false;
+        }
+        resendOnCancel = false;
+        if (result != -Errno.ECANCELED || claimed()) {
+            return false;
+        }
+        sentNanos = System.nanoTime();
+        return true;
     }
 
     /** Nanoseconds since the request was handed to this slot. */

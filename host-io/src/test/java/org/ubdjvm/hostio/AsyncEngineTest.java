@@ -260,6 +260,35 @@ class AsyncEngineTest {
         }
     }
 
+    /**
+     * The stall watch (issue 19): a request the kernel sits on is asked back and sent again, not failed, so a request
+     * the kernel took and never started cannot hang a guest; data that comes later still reaches it, once.
+     */
+    @Test
+    void aRequestTheKernelSitsOnIsCancelledAndSentAgainNotFailed() throws Exception {
+        Path fifo = fifo("stalled");
+        AsyncEngine engine = AsyncEngine.ioUring(4, Duration.ofMillis(200), Duration.ofMillis(100));
+        try (HostFile file = HostFile.openAnyKind(fifo, OpenMode.READ_WRITE)) {
+            Outcome stalled = new Outcome();
+            ByteBuffer dst = ByteBuffer.allocate(16);
+            engine.read(file, dst, 0, stalled);
+            engine.submit();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (engine.stallResends() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(engine.stallResends() >= 2, "sent again " + engine.stallResends() + " times");
+            assertEquals(0, stalled.calls(), "still waiting, not failed");
+            assertTrue(engine.describeInFlight().contains(" stalled requests sent again"), engine.describeInFlight());
+            Files.write(fifo, "sixteen bytes!!!".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(16, stalled.result());
+            assertEquals("sixteen bytes!!!", new String(dst.array(), java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(1, stalled.calls());
+        } finally {
+            engine.close();
+        }
+    }
+
     @Test
     void anIdleEngineHasNothingToDescribeAndAioShowsItsRing() throws Exception {
         try (IoEngine engine = Engines.open("aio", 4)) {
