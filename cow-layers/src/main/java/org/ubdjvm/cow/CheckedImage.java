@@ -7,14 +7,22 @@ import org.ubdjvm.hostio.IoCompletion;
 
 /**
  * What {@link FormatTable#open} hands out: a format's image behind the one request check every format shares, so a
- * format cannot forget it and none repeats it. Everything else passes straight through.
+ * format cannot forget it and none repeats it, and, on a read-write raw image whose format was probed, the
+ * {@link ProbedRawGuard}. Everything else passes straight through.
  */
 final class CheckedImage extends ForwardingBlockImage {
     private final Path file;
+    /** Null unless the image is raw by probing and writable. */
+    private final ProbedRawGuard guard;
 
     CheckedImage(Path file, BlockImage image) {
+        this(file, image, null);
+    }
+
+    CheckedImage(Path file, BlockImage image, ProbedRawGuard guard) {
         super(image);
         this.file = file;
+        this.guard = guard;
     }
 
     @Override
@@ -26,14 +34,24 @@ final class CheckedImage extends ForwardingBlockImage {
 
     @Override
     public void write(long offset, ByteBuffer src, IoCompletion done) {
-        if (passes(offset, src.remaining(), true, done)) {
+        if (!passes(offset, src.remaining(), true, done)) {
+            return;
+        }
+        if (guard != null && guard.covers(offset)) {
+            guard.write(offset, src, done, checked -> delegate.write(offset, src, checked));
+        } else {
             delegate.write(offset, src, done);
         }
     }
 
     @Override
     public void discard(long offset, long length, IoCompletion done) {
-        if (passes(offset, length, true, done)) {
+        if (!passes(offset, length, true, done)) {
+            return;
+        }
+        if (guard != null && guard.covers(offset)) {
+            guard.discard(offset, length, done, checked -> delegate.discard(offset, length, checked));
+        } else {
             delegate.discard(offset, length, done);
         }
     }

@@ -70,7 +70,8 @@ public final class FormatTable {
 
     /**
      * Opens {@code spec.file()} and, through the formats, every layer below it. Every layer handed out checks each
-     * request (alignment, range, read-only) before its format sees it.
+     * request (alignment, range, read-only) before its format sees it. A writable image probed as raw (entry 0) gets
+     * a warning and the {@link ProbedRawGuard}: no write may make it probe as another entry.
      */
     public BlockImage open(OpenSpec spec) throws IOException {
         if (spec.engine() == null) {
@@ -80,7 +81,22 @@ public final class FormatTable {
             throw new ImageException(spec.file(), "backing chain deeper than " + MAX_CHAIN_DEPTH + " layers (a loop?)");
         }
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
-        return new CheckedImage(spec.file(), format.open(spec, this));
+        BlockImage image = format.open(spec, this);
+        if (spec.format() != null || format != formats.get(0) || image.readOnly()) {
+            return new CheckedImage(spec.file(), image);
+        }
+        try {
+            ProbedRawGuard guard = ProbedRawGuard.open(spec.file(), image, formats.subList(1, formats.size()));
+            spec.warnings().accept(ProbedRawGuard.warning(spec.file()));
+            return new CheckedImage(spec.file(), image, guard);
+        } catch (IOException | RuntimeException e) {
+            try {
+                image.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /**

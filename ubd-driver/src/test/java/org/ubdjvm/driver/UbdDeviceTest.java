@@ -115,6 +115,32 @@ class UbdDeviceTest {
         assertArrayEquals(before, Files.readAllBytes(back));
     }
 
+    /**
+     * The probed-raw rule in the driver: a guest writing a COW header into sector 0 of a raw disk opened without
+     * {@code d} gets an I/O error on that request alone (and one warning at open); with {@code d} it is allowed.
+     */
+    @Test
+    void aGuestCannotTurnAProbedRawDiskIntoACow() throws Exception {
+        Path secret = Disks.patternedRaw(dir.resolve("secret"), 64 * 1024);
+        Path evil = dir.resolve("evil.cow");
+        org.ubdjvm.cow.FormatTable.standard().create(org.ubdjvm.cow.CreateSpec.of(evil, "cow").withBacking(secret));
+        byte[] header = java.util.Arrays.copyOf(Files.readAllBytes(evil), 4096);
+        Path disk = Files.write(dir.resolve("disk.img"), new byte[64 * 1024]);
+        List<String> notes = new ArrayList<>();
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())).withWarnings(notes::add))) {
+            UbdDevice probed = table.add("ubd0=" + disk);
+            IOException refused = call(probed, RequestOp.WRITE, 0, ByteBuffer.wrap(header));
+            assertTrue(refused.getMessage().contains("would make it probe as cow"), refused.getMessage());
+            assertEquals(null, call(probed, RequestOp.WRITE, 4096, ByteBuffer.wrap(header)), "elsewhere as ever");
+        }
+        assertEquals(1, notes.size(), notes::toString);
+        assertTrue(notes.get(0).contains("the format was probed as raw"), notes::toString);
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
+            assertEquals(null, call(table.add("ubd0d=" + disk), RequestOp.WRITE, 0, ByteBuffer.wrap(header)));
+        }
+        assertArrayEquals(header, java.util.Arrays.copyOf(Files.readAllBytes(disk), 4096));
+    }
+
     @Test
     void aDiscardThroughTheRingReadsZeros() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);

@@ -43,7 +43,8 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(paramLabel = "ubdN[flags]=FILE[,BACKING]", arity = "1..16",
-            description = "devices, as on the UML kernel command line (flags: r s d c t and the seed's letters)")
+            description = "devices, as on the UML kernel command line (flags: r s d c t and the seed's letters;"
+                    + " d names the format raw: a probed raw disk refuses writes that make it look like a COW file)")
     List<String> devices;
 
     @Option(names = "--workload", paramLabel = "MODE[,KEY=VALUE...]",

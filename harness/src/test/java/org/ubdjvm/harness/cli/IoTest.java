@@ -51,4 +51,25 @@ class IoTest {
         Ubd.run("io", "-c", "write -P 2 4k 8k", s(top)).ok();
         Ubd.run("io", "-r", "-c", "read -P 1 0 4k", "-c", "read -P 2 4k 8k", "-c", "read -P 0 12k 4k", s(top)).ok();
     }
+
+    /** qemu-io's {@code write -s}: the file's bytes from its start, repeated when it is shorter than LEN. */
+    @Test
+    void writeDashSWritesAFilesBytesRepeated() throws Exception {
+        byte[] src = new byte[1536];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (i / 512 + 1);
+        }
+        Path file = java.nio.file.Files.write(dir.resolve("src.bin"), src);
+        Ubd.Result w = Ubd.run("io", "-c", "write -s " + file + " 4k 2k", s(cow)).ok();
+        assertEquals("wrote 2048/2048 bytes at offset 4096\n", w.out());
+        Ubd.run("io", "-r", "-c", "read -P 1 4k 512", "-c", "read -P 2 4608 512", "-c", "read -P 3 5k 512",
+                "-c", "read -P 1 5632 512", "-c", "read -P 0 6k 512", s(cow)).ok();
+
+        Ubd.Result empty = Ubd.run("io", "-c", "write -s " + java.nio.file.Files.write(dir.resolve("empty"), new byte[0])
+                + " 0 512", s(cow));
+        assertEquals(2, empty.exit(), empty::toString);
+        assertEquals("ubd: " + dir.resolve("empty") + ": is empty: write -s needs bytes to write\n", empty.err());
+        Ubd.Result missing = Ubd.run("io", "-c", "write -s " + dir.resolve("none") + " 0 512", s(cow));
+        assertEquals("ubd: " + dir.resolve("none") + ": cannot open: no such file\n", missing.err());
+    }
 }

@@ -74,7 +74,7 @@ class RunCommandTest {
     @Test
     void runsOwnWorkloadDefaultsApply() throws Exception {
         Path back = Ubd.patterned(dir.resolve("back.img"), 1 << 20);
-        Ubd.Result r = Ubd.run("run", "ubd0=" + s(back), "--ops=20", "--output=json");
+        Ubd.Result r = Ubd.run("run", "ubd0d=" + s(back), "--ops=20", "--output=json");
         JsonNode w = new ObjectMapper().readTree(r.ok().out()).get("workload");
         assertEquals(8, w.get("iodepth").asInt());
         assertEquals(50, w.get("read-percent").asInt(), "randrw, rwmixread 50");
@@ -110,7 +110,7 @@ class RunCommandTest {
     void aRequestTheEngineNeverAnswersEndsTheRunWithOneLineAndExit2(String timeout) throws Exception {
         Path disk = Ubd.patterned(dir.resolve("lost.img"), 1 << 20);
         List<LosingEngine> losing = new java.util.concurrent.CopyOnWriteArrayList<>();
-        String device = (timeout.startsWith("T") ? "ubd0" + timeout : "ubd0") + "=" + s(disk);
+        String device = (timeout.startsWith("T") ? "ubd0d" + timeout : "ubd0d") + "=" + s(disk);
         long start = System.nanoTime();
         Ubd.Result r = Ubd.runOver(engine -> {
             LosingEngine e = new LosingEngine(engine, 3 * 4096); // the third read of a sequential run
