@@ -30,6 +30,10 @@ public record CreateSpec(Path file, String format, long size, Path backing, Map<
         return new CreateSpec(file, format, 0, null, Map.of(), w -> { });
     }
 
+    public CreateSpec withFile(Path f) {
+        return new CreateSpec(f, format, size, backing, options, warnings);
+    }
+
     public CreateSpec withSize(long bytes) {
         return new CreateSpec(file, format, bytes, backing, options, warnings);
     }

@@ -1,11 +1,14 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.HostIoException;
 import org.ubdjvm.hostio.OpenMode;
+import org.ubdjvm.hostio.PendingFile;
 
 /**
  * The one table of format plug-ins and the entry point for every format operation: generic code calls
@@ -102,8 +105,41 @@ public final class FormatTable {
     /**
      * Creates an image: the options must all be declared by the format ({@link ImageFormat#createOptions()}) with
      * values of their types, else one {@link ImageException} naming the file and the option, and nothing is written.
+     * The format makes the file under a temporary name beside it, which takes the final name only once complete and
+     * durable (never replacing a file that appeared meanwhile): a failure or a signal leaves no file behind.
      */
     public void create(CreateSpec spec) throws IOException {
+        ImageFormat format = withCheckedOptions(spec);
+        try (PendingFile pending = PendingFile.beside(spec.file(), "create")) {
+            createAt(format, spec, pending.path());
+            pending.commit(false);
+        }
+    }
+
+    /** {@link #create} at {@code at} rather than {@code spec.file()}, unstaged: for a caller that stages it itself. */
+    void createAt(CreateSpec spec, Path at) throws IOException {
+        createAt(withCheckedOptions(spec), spec, at);
+    }
+
+    private void createAt(ImageFormat format, CreateSpec spec, Path at) throws IOException {
+        try {
+            format.create(spec.withFile(at), this);
+        } catch (IOException e) {
+            throw naming(e, at, spec.file());
+        }
+    }
+
+    /** An error about the file made under the name {@code made}, naming {@code file} instead: the name the user gave. */
+    static IOException naming(IOException e, Path made, Path file) {
+        String prefix = made + ": ";
+        if (e.getMessage() == null || !e.getMessage().startsWith(prefix)) {
+            return e;
+        }
+        String reason = e.getMessage().substring(prefix.length());
+        return e instanceof HostIoException ? new HostIoException(file, reason, e) : new ImageException(file, reason, e);
+    }
+
+    private ImageFormat withCheckedOptions(CreateSpec spec) throws ImageException, UnknownFormatException {
         ImageFormat format = byName(spec.format());
         List<CreateOption> declared = format.createOptions();
         for (Map.Entry<String, String> given : spec.options().entrySet()) {
@@ -115,7 +151,7 @@ public final class FormatTable {
                 throw bad;
             }
         }
-        format.create(spec, this);
+        return format;
     }
 
     private static String known(List<CreateOption> declared) {

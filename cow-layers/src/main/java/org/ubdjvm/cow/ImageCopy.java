@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.function.Consumer;
 import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.PendingFile;
 
 /**
  * Copies a whole virtual disk into a new image of any format ({@code ubd convert}, qemu-img convert). Sparse: ranges
@@ -35,23 +35,17 @@ public final class ImageCopy {
         if (replacing && !Files.isRegularFile(target)) {
             throw new ImageException(out, "not a regular file; convert writes regular files only");
         }
-        Path part = target.resolveSibling("." + target.getFileName() + ".ubd-convert-" + ProcessHandle.current().pid());
-        try {
-            table.create(CreateSpec.of(part, format).withSize(from.capacity()).withWarnings(warnings));
-        } catch (ImageException e) {
-            throw new ImageException(out, e.reason(), e); // the user named OUT, not our temporary file
-        }
-        try {
-            try (BlockImage to = table.open(OpenSpec.of(part, engine).withFormat(format).withWarnings(warnings))) {
+        try (PendingFile part = PendingFile.beside(target, "convert")) {
+            table.createAt(CreateSpec.of(out, format).withSize(from.capacity()).withWarnings(warnings), part.path());
+            try (BlockImage to = table.open(OpenSpec.of(part.path(), engine).withFormat(format).withWarnings(warnings))) {
                 copy(from, to);
+            } catch (IOException e) {
+                throw FormatTable.naming(e, part.path(), out);
             }
             if (replacing) {
-                Files.setPosixFilePermissions(part, Files.getPosixFilePermissions(target));
+                Files.setPosixFilePermissions(part.path(), Files.getPosixFilePermissions(target));
             }
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(part);
-            throw e;
+            part.commit(true);
         }
     }
 

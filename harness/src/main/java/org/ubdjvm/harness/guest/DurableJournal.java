@@ -7,13 +7,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.ubdjvm.hostio.PendingFile;
 
 /**
  * What the guest knows is durable: for every block, the generation of the last write that completed before a flush
- * that has completed. Rewritten atomically (temp file, fsync, rename) after each flush, so a {@code kill -9} at any
- * moment leaves the last complete record; a checker then demands every block read at least that generation.
+ * that has completed. Rewritten atomically ({@link PendingFile}: temporary, fsync, rename) after each flush, so a
+ * {@code kill -9} at any moment leaves the last complete record; a checker then demands every block read at least that generation.
  */
 final class DurableJournal {
     private static final int MAGIC = 0x55424A31; // "UBJ1"
@@ -45,13 +45,12 @@ final class DurableJournal {
                 buf.putInt(g);
             }
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(buf.flip());
-            ch.force(true);
+        try (PendingFile next = PendingFile.beside(file, "journal")) {
+            try (FileChannel ch = FileChannel.open(next.path(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ch.write(buf.flip());
+            }
+            next.commit(true);
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** A journal as written: block size and per-device generations. */
