@@ -83,6 +83,22 @@ public final class Errno {
         return e == null ? "errno " + errno : e.name() + " (" + e.text() + ")";
     }
 
+    /**
+     * A host's reason with its errno name: the JDK reports errors as glibc's text alone ("No space left on device"),
+     * which users cannot grep for; this gives {@code "ENOSPC (No space left on device)"}. Other text is returned as is.
+     */
+    public static String describeText(String text) {
+        if (text == null) {
+            return null;
+        }
+        for (Entry e : TABLE.values()) {
+            if (e.text().equalsIgnoreCase(text.strip())) {
+                return e.name() + " (" + e.text() + ")";
+            }
+        }
+        return text;
+    }
+
     /** {@code "EIO"}, or {@code "errno 200"}. */
     static String name(int errno) {
         Entry e = TABLE.get(errno);

@@ -82,6 +82,10 @@ final class RunCommand implements Callable<Integer> {
             description = "after each completed flush, record atomically in FILE what it made durable (for kill tests)")
     java.nio.file.Path journal;
 
+    @Option(names = "--continue-on-error",
+            description = "count host errors (ENOSPC, EIO) and go on; by default the first one ends the run (exit 2)")
+    boolean continueOnError;
+
     @Mixin
     OutputOption output;
 
@@ -110,6 +114,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         WorkloadSpec workload = workloadSpec();
+        if (journal != null) {
+            Guest.checkJournal(journal); // before any device is opened or made
+        }
         FlushMode mode = switch (barrier) {
             case "sync" -> FlushMode.SYNC_ON_BARRIER;
             case "none" -> FlushMode.NONE;
@@ -128,13 +135,14 @@ final class RunCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }
             }
-            RunResult result = new Guest(table.all(), workload, journal).run();
+            RunResult result = new Guest(table.all(), workload, journal, continueOnError).run();
             if (output.json()) {
                 out.print(json(table.all(), workload, engine, result));
             } else {
                 human(out, table.all(), workload, engine, result);
             }
-            return result.clean() ? UbdMain.OK : UbdMain.MISMATCH;
+            // host errors first: a failed write can show up as a mismatch too
+            return result.errors() > 0 ? UbdMain.BAD_INPUT : result.mismatches() > 0 ? UbdMain.MISMATCH : UbdMain.OK;
         }
     }
 

@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
+import org.ubdjvm.harness.OutOfMemory;
+import org.ubdjvm.hostio.Errno;
 import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,8 +17,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code ubd} command, modelled on qemu-img/qemu-io. Exit codes are qemu-img's: 0 ok, 1 a verify mismatch,
- * 2 bad input or usage; 3 is a bug in ubd itself (the only case that prints a stack trace).
+ * The {@code ubd} command, modelled on qemu-img/qemu-io. Exit codes are qemu-img's: 0 ok, 1 a verify or pattern
+ * mismatch and nothing else, 2 bad input, usage, or a host error the user can act on (ENOSPC, EIO, EACCES, a lock
+ * held, out of memory: one line saying what); 3 is a bug in ubd itself (the only case that prints a stack trace).
  */
 @Command(name = "ubd", mixinStandardHelpOptions = true, versionProvider = UbdVersion.class,
         scope = CommandLine.ScopeType.INHERIT, // -h/-V and the exit code list on every subcommand too
@@ -24,8 +27,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {CreateCommand.class, InfoCommand.class, IoCommand.class, ConvertCommand.class,
                 DemoCommand.class, RunCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:pattern or verify mismatch", "2:bad input or usage",
-                "3:internal error (a bug in ubd)"})
+        exitCodeList = {"0:success", "1:pattern or verify mismatch", "2:bad input or usage, or a host error to act on"
+                + " (ENOSPC, EIO, EACCES, a lock held, out of memory)", "3:internal error (a bug in ubd)"})
 public final class UbdMain implements Callable<Integer> {
     static final int OK = 0;
     static final int MISMATCH = 1;
@@ -72,6 +75,9 @@ public final class UbdMain implements Callable<Integer> {
                 .setExecutionExceptionHandler(UbdMain::failure);
         try {
             return cli.execute(args);
+        } catch (OutOfMemoryError e) { // an Error passes picocli's handlers by
+            err.println("ubd: " + OutOfMemory.advice(e));
+            return BAD_INPUT;
         } finally {
             out.flush();
             err.flush();
@@ -99,6 +105,10 @@ public final class UbdMain implements Callable<Integer> {
     private static int failure(Exception e, CommandLine cli, ParseResult parsed) {
         Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
         PrintWriter err = cli.getErr();
+        if (cause instanceof OutOfMemoryError oom) {
+            err.println("ubd: " + OutOfMemory.advice(oom));
+            return BAD_INPUT;
+        }
         if (cause instanceof IOException || cause instanceof ParameterException) {
             err.println("ubd: " + oneLine(describe(cause)));
             return BAD_INPUT;
@@ -111,7 +121,7 @@ public final class UbdMain implements Callable<Integer> {
     /** JDK file exceptions carry the path and the reason separately; ours already read "file: reason". */
     private static String describe(Throwable e) {
         if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-            String reason = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            String reason = f.getReason() != null ? Errno.describeText(f.getReason()) : f.getClass().getSimpleName();
             return f.getFile() + ": " + reason;
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();

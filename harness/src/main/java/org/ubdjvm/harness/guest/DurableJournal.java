@@ -8,6 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.HostIoException;
+import org.ubdjvm.hostio.OpenMode;
 import org.ubdjvm.hostio.PendingFile;
 
 /**
@@ -50,6 +53,21 @@ final class DurableJournal {
                 ch.write(buf.flip());
             }
             next.commit(true);
+        }
+    }
+
+    /**
+     * Makes and removes an empty file where the journal's rewrites are made: a missing directory, a read-only or
+     * full filesystem or a denied permission is one line naming the journal, before any workload runs.
+     */
+    static void checkWritable(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory; --journal names a file");
+        }
+        try (PendingFile probe = PendingFile.beside(file, "journal")) {
+            HostFile.open(probe.path(), OpenMode.CREATE_NEW).close();
+        } catch (HostIoException e) {
+            throw new IOException(file + ": cannot write the journal here: " + e.reason(), e);
         }
     }
 

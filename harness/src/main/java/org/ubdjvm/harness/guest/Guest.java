@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.harness.OutOfMemory;
 import org.ubdjvm.queue.RequestOp;
 import org.ubdjvm.queue.RequestTimeoutException;
 
@@ -25,7 +26,9 @@ import org.ubdjvm.queue.RequestTimeoutException;
  * <p>No wait is without a bound. A request that times out (the device's request timeout, ETIMEDOUT) stops the run:
  * the threads stop submitting, and {@link #run} throws that request's one-line error, as a real guest's I/O error
  * would end its job. A completion that does not come even then (a broken ring) stops it too, with the device's
- * in-flight dump.
+ * in-flight dump. So does the first other host error (ENOSPC, EIO: the file, offset and errno name are in its one
+ * line), a journal that cannot be written, and running out of memory, unless asked to continue on errors: then
+ * host errors are counted (a timeout still stops the run).
  */
 public final class Guest {
     private static final int MAX_PROBLEMS = 5;
@@ -39,17 +42,23 @@ public final class Guest {
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
 
     private final DurableJournal journal;
-    /** The first request that got no answer in time: the run stops and {@link #run} throws it. */
+    private final boolean continueOnError;
+    /** The first failure that ends the run (see the class comment); {@link #run} throws it. */
     private final AtomicReference<IOException> lost = new AtomicReference<>();
 
     public Guest(List<UbdDevice> devices, WorkloadSpec spec) {
-        this(devices, spec, null);
+        this(devices, spec, null, false);
     }
 
-    /** With {@code journalFile}, what each completed flush made durable is recorded there (for kill tests). */
-    public Guest(List<UbdDevice> devices, WorkloadSpec spec, java.nio.file.Path journalFile) {
+    /**
+     * With {@code journalFile}, what each completed flush made durable is recorded there (for kill tests); check it
+     * first with {@link #checkJournal}. With {@code continueOnError}, host errors are counted instead of ending the
+     * run.
+     */
+    public Guest(List<UbdDevice> devices, WorkloadSpec spec, java.nio.file.Path journalFile, boolean continueOnError) {
         this.devices = devices;
         this.spec = spec;
+        this.continueOnError = continueOnError;
         long[] blocks = new long[devices.size()];
         for (int d = 0; d < blocks.length; d++) {
             blocks[d] = devices.get(d).capacity() / spec.blockSize();
@@ -106,11 +115,16 @@ public final class Guest {
                 List.copyOf(problems));
     }
 
+    /** Refuses a journal file that cannot be written, before any workload: not after the whole run. */
+    public static void checkJournal(java.nio.file.Path journalFile) throws IOException {
+        DurableJournal.checkWritable(journalFile);
+    }
+
     private java.time.Duration longestBackstop() {
         return devices.stream().map(Sync::backstop).max(java.time.Duration::compareTo).orElseThrow();
     }
 
-    /** Stops the run at the first request that got no answer in time. */
+    /** Stops the run; the first reason given is the one {@link #run} throws. */
     private void stop(IOException why) {
         lost.compareAndSet(null, why);
     }
@@ -231,6 +245,8 @@ public final class Guest {
                 take(spec.queueDepth());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (OutOfMemoryError e) {
+                stop(new IOException(device.name() + ": " + OutOfMemory.advice(e)));
             }
         }
 
@@ -247,9 +263,9 @@ public final class Guest {
             return false;
         }
 
-        /** A timed-out request ends the run; other errors are counted and the run goes on. */
+        /** A host error ends the run, unless asked to continue; a timed-out request ends it whatever was asked. */
         private void failed(IOException e, String what) {
-            if (e instanceof RequestTimeoutException) {
+            if (!continueOnError || e instanceof RequestTimeoutException) {
                 stop(e);
             }
             errors.incrementAndGet();
@@ -351,6 +367,7 @@ public final class Guest {
                     try {
                         journal.commit(deviceIndex, from, covered);
                     } catch (IOException je) {
+                        stop(je); // the journal is the run's promise to a checker: without it, stop
                         errors.incrementAndGet();
                         problem("journal write failed: " + je.getMessage());
                     }

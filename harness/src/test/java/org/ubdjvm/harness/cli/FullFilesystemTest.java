@@ -41,7 +41,6 @@ class FullFilesystemTest {
         if (mount.waitFor() != 0) {
             CiRule.skipOrFail("cannot mount a small tmpfs (needs root): " + said.strip());
         }
-        fill(small.resolve("filler"));
     }
 
     @AfterEach
@@ -51,6 +50,7 @@ class FullFilesystemTest {
 
     @Test
     void createRawLeavesNoFile() throws Exception {
+        fill();
         Path img = small.resolve("new.raw");
         refused(img, "create", "-f", "raw", s(img), "1M");
         refused(img, "create", "-f", "raw", s(img), "1M"); // the retry says ENOSPC again, not "already exists"
@@ -58,12 +58,14 @@ class FullFilesystemTest {
 
     @Test
     void createCowLeavesNoFile() throws Exception {
+        fill();
         Path cow = small.resolve("new.cow");
         refused(cow, "create", "-f", "cow", "-b", s(back), s(cow));
     }
 
     @Test
     void convertLeavesNoFileAndTheInputAsItWas() throws Exception {
+        fill();
         String before = SharedVectors.md5(back);
         Path out = small.resolve("out.raw");
         refused(out, "convert", "-O", "raw", s(back), s(out));
@@ -72,8 +74,35 @@ class FullFilesystemTest {
 
     @Test
     void aDeviceCreatedOnOpenLeavesNoFile() throws Exception {
+        fill();
         Path cow = small.resolve("dev.cow");
         refused(cow, "run", "ubd0=" + cow + "," + back, "--ops=1");
+    }
+
+    /**
+     * A run whose disk fills up stops at the first host error, with one line naming the file, the offset and
+     * ENOSPC (it used to count 40 000 errors and exit 1, the code of a verify mismatch); asked to go on, it counts
+     * them and still exits 2.
+     */
+    @Test
+    void aRunStopsAtTheFirstHostErrorUnlessAskedToGoOn() throws Exception {
+        Path cow = small.resolve("disk.cow");
+        Ubd.run("create", "-f", "cow", "-b", s(back), s(cow)).ok();
+        fill();
+        Ubd.Result r = Ubd.run("run", "ubd0=" + cow, "--rw=randwrite", "--runtime=30s", "--verify");
+        assertEquals(2, r.exit(), r::toString);
+        assertEquals("", r.out(), "stopped at the error, with no report of a run that did not finish");
+        assertEquals(1, r.errLines().size(), r::toString);
+        assertTrue(r.err().matches("ubd: " + java.util.regex.Pattern.quote(s(cow))
+                + ": write of \\d+ bytes at offset \\d+ failed: ENOSPC \\(No space left on device\\)\\n"), r::toString);
+
+        Ubd.Result counted = Ubd.run("run", "ubd0=" + cow, "--rw=randwrite", "--ops=50", "--continue-on-error");
+        assertEquals(2, counted.exit(), counted::toString);
+        assertTrue(counted.out().matches("(?s).*\\nerrors: [1-9][0-9]*\\n.*ENOSPC.*"), counted::toString);
+    }
+
+    private void fill() throws IOException {
+        fill(small.resolve("filler"));
     }
 
     private void refused(Path file, String... args) throws IOException {
@@ -82,7 +111,7 @@ class FullFilesystemTest {
         List<String> lines = r.errLines().stream().filter(l -> !l.startsWith("ubd: warning:")).toList();
         assertEquals(1, lines.size(), r::toString);
         assertTrue(lines.get(0).startsWith("ubd: " + file + ": "), r::toString);
-        assertTrue(lines.get(0).contains("No space left on device"), r::toString);
+        assertTrue(lines.get(0).contains("ENOSPC (No space left on device)"), r::toString);
         assertEquals(List.of("filler"), names(), "nothing left in the full filesystem");
     }
 
