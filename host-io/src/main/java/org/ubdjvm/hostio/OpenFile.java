@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -208,6 +209,12 @@ final class OpenFile {
         int fd;
         try {
             fd = LinuxNatives.open(path.toString(), flags, 0);
+            if (fd < 0 && LinuxNatives.errno() == Errno.ENOENT) {
+                // removed since the channel opened it (a backing deleted mid-run): the file lives on while open,
+                // and the kernel's ubd would go on using it; reach it through the channel's own descriptor
+                Path link = descriptorLink();
+                fd = link == null ? fd : LinuxNatives.open(link.toString(), flags, 0);
+            }
         } catch (LinkageError e) {
             throw new HostIoException(as, "cannot open for native I/O: JNA unavailable: " + e, e);
         }
@@ -215,6 +222,27 @@ final class OpenFile {
             throw new HostIoException(as, "cannot open for native I/O: " + Errno.describe(LinuxNatives.errno()));
         }
         return fd;
+    }
+
+    /** A {@code /proc/self/fd} entry reaching this file's inode, or null: opening it works once the name is gone. */
+    private Path descriptorLink() {
+        if (identity == null) {
+            return null;
+        }
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (identity.equals(identity(fd))) {
+                        return fd;
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // another thread's descriptor, gone since the listing
+                }
+            }
+        } catch (IOException | RuntimeException noProc) {
+            // no /proc: the open fails as it did
+        }
+        return null;
     }
 
     /** Closes the native descriptor, any strays and the channel; the lock goes with them. */

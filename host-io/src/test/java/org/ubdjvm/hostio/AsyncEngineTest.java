@@ -303,6 +303,22 @@ class AsyncEngineTest {
         }
     }
 
+    /** Removed (not replaced) after open, as a backing deleted mid-run: the open file is still served, as by the kernel. */
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "aio"})
+    void aFileRemovedSinceItWasOpenedIsStillServed(String name) throws Exception {
+        Path p = Files.write(dir.resolve("removed"), new byte[] {7});
+        try (IoEngine engine = Engines.open(name, 4); HostFile file = HostFile.open(p, OpenMode.READ_ONLY)) {
+            Files.delete(p);
+            ByteBuffer one = ByteBuffer.allocate(1);
+            Outcome r = new Outcome();
+            engine.read(file, one, 0, r);
+            engine.submit();
+            assertEquals(1, r.result());
+            assertEquals(7, one.get(0));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"io_uring", "aio"})
     void aFileReplacedSinceItWasOpenedIsRefusedNotServed(String name) throws Exception {
