@@ -43,9 +43,8 @@ class ExitCodeTest {
     @Test
     void outOfMemoryIsOneLineSayingWhatToRaise() throws Exception {
         Path disk = Files.write(dir.resolve("disk.img"), new byte[8 << 20]);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:MaxDirectMemorySize=16m", "-cp", System.getProperty("java.class.path"),
-                UbdMain.class.getName(), "run", "ubd0d=" + disk, "--bs=8M", "--iodepth=8", "--ops=1")
+        Process p = UbdProcess.builder(List.of(), List.of("-Xmx64m", "-XX:MaxDirectMemorySize=16m"),
+                "run", "ubd0d=" + disk, "--bs=8M", "--iodepth=8", "--ops=1")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
