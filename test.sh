@@ -8,7 +8,8 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # program:debian-package
 wanted=(java:openjdk-17-jdk-headless mvn:maven uml_mkcow:uml-utilities uml_moo:uml-utilities
         linux.uml:user-mode-linux qemu-img:qemu-utils fio:fio e2fsck:e2fsprogs
-        python3:python3)
+        python3:python3 qemu-nbd:qemu-utils nbdinfo:libnbd-bin nbdcopy:libnbd-bin nbdfuse:libnbd-bin
+        nbdsh:python3-libnbd nbdkit:nbdkit sfdisk:fdisk mkfs.ext2:e2fsprogs)
 missing=()
 for pair in "${wanted[@]}"; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
