@@ -19,6 +19,7 @@ import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
 import org.ubdjvm.harness.guest.Guest;
 import org.ubdjvm.harness.guest.RunResult;
+import org.ubdjvm.harness.guest.TraceRecorder;
 import org.ubdjvm.harness.guest.WorkloadSpec;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.queue.RingConfig;
@@ -82,6 +83,11 @@ final class RunCommand implements Callable<Integer> {
             description = "after each completed flush, record atomically in FILE what it made durable (for kill tests)")
     java.nio.file.Path journal;
 
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "record every request the guest issues in FILE as an fio version 3 iolog (fio --read_iolog, "
+                    + "ubd replay); writes are then self-describing blocks, so a replay writes the same bytes")
+    java.nio.file.Path trace;
+
     @Option(names = "--continue-on-error",
             description = "count host errors (ENOSPC, EIO) and go on; by default the first one ends the run (exit 2)")
     boolean continueOnError;
@@ -117,6 +123,9 @@ final class RunCommand implements Callable<Integer> {
         if (journal != null) {
             Guest.checkJournal(journal); // before any device is opened or made
         }
+        if (trace != null) {
+            TraceRecorder.checkWritable(trace);
+        }
         FlushMode mode = switch (barrier) {
             case "sync" -> FlushMode.SYNC_ON_BARRIER;
             case "none" -> FlushMode.NONE;
@@ -135,7 +144,14 @@ final class RunCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }
             }
-            RunResult result = new Guest(table.all(), workload, journal, continueOnError).run();
+            RunResult result;
+            if (trace == null) {
+                result = new Guest(table.all(), workload, journal, continueOnError).run();
+            } else {
+                try (TraceRecorder recorder = new TraceRecorder(trace, traceNames(table.all()))) {
+                    result = new Guest(table.all(), workload, journal, continueOnError, recorder).run();
+                }
+            }
             if (output.json()) {
                 out.print(json(table.all(), workload, engine, result));
             } else {
@@ -207,18 +223,33 @@ final class RunCommand implements Callable<Integer> {
         return timeout;
     }
 
+    /** The names a trace gives the devices: {@code ubd0}, {@code ubd1}, as the user numbered them. */
+    static List<String> traceNames(List<UbdDevice> devices) {
+        return devices.stream().map(d -> "ubd" + d.spec().unit()).toList();
+    }
+
     static void human(PrintWriter out, List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) {
+        humanDevices(out, devices, engine);
+        out.printf("workload: %s %d%% reads, bs %s, iodepth %d x %d threads%s%n", w.random() ? "random" : "sequential",
+                w.readPercent(), ByteSize.human(w.blockSize()), w.queueDepth(), w.threads(), w.verify() ? ", verified" : "");
+        humanResult(out, w.verify(), engine, r, "");
+    }
+
+    static void humanDevices(PrintWriter out, List<UbdDevice> devices, IoEngine engine) {
         for (UbdDevice d : devices) {
             out.printf("%s: %s (%s%s%s)%n", d.name(), d.spec().file(), ByteSize.human(d.capacity()),
                     d.readOnly() ? ", read-only" : "",
                     d.engineName().equals(engine.name()) ? "" : ", engine " + d.engineName());
         }
-        out.printf("workload: %s %d%% reads, bs %s, iodepth %d x %d threads%s%n", w.random() ? "random" : "sequential",
-                w.readPercent(), ByteSize.human(w.blockSize()), w.queueDepth(), w.threads(), w.verify() ? ", verified" : "");
-        out.printf("requests: %d reads, %d writes, %d flushes in %.2f s%n", r.reads(), r.writes(), r.flushes(), r.seconds());
+    }
+
+    /** The figures {@code run} and {@code replay} both report; {@code extraRequests} such as ", 3 discards". */
+    static void humanResult(PrintWriter out, boolean verify, IoEngine engine, RunResult r, String extraRequests) {
+        out.printf("requests: %d reads, %d writes, %d flushes%s in %.2f s%n", r.reads(), r.writes(), r.flushes(),
+                extraRequests, r.seconds());
         out.printf("iops: %.0f  throughput: %.1f MiB/s%n", r.iops(), r.mbPerSecond());
         out.printf("latency (us): p50 %.1f  p99 %.1f  p99.9 %.1f%n", r.p50Micros(), r.p99Micros(), r.p999Micros());
-        if (w.verify()) {
+        if (verify) {
             out.printf("verified sectors: %d  mismatches: %d%n", r.verifiedSectors(), r.mismatches());
         }
         out.printf("errors: %d%n", r.errors());
@@ -230,6 +261,15 @@ final class RunCommand implements Callable<Integer> {
 
     private static String json(List<UbdDevice> devices, WorkloadSpec w, IoEngine engine, RunResult r) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = jsonDevices(mapper, devices, engine);
+        root.putObject("workload").put("random", w.random()).put("read-percent", w.readPercent())
+                .put("block-size", w.blockSize()).put("iodepth", w.queueDepth()).put("threads", w.threads())
+                .put("verify", w.verify());
+        jsonResult(root, r);
+        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    }
+
+    static ObjectNode jsonDevices(ObjectMapper mapper, List<UbdDevice> devices, IoEngine engine) {
         ObjectNode root = mapper.createObjectNode();
         var devs = root.putArray("devices");
         for (UbdDevice d : devices) {
@@ -237,14 +277,14 @@ final class RunCommand implements Callable<Integer> {
                     .put("engine", d.engineName());
         }
         root.put("engine", engine.name());
-        root.putObject("workload").put("random", w.random()).put("read-percent", w.readPercent())
-                .put("block-size", w.blockSize()).put("iodepth", w.queueDepth()).put("threads", w.threads())
-                .put("verify", w.verify());
+        return root;
+    }
+
+    static void jsonResult(ObjectNode root, RunResult r) {
         root.put("reads", r.reads()).put("writes", r.writes()).put("flushes", r.flushes())
                 .put("elapsed-seconds", r.seconds()).put("iops", r.iops()).put("mib-per-second", r.mbPerSecond());
         root.putObject("latency-us").put("p50", r.p50Micros()).put("p99", r.p99Micros()).put("p99.9", r.p999Micros());
         root.put("verified-sectors", r.verifiedSectors()).put("mismatches", r.mismatches()).put("errors", r.errors());
         root.putPOJO("problems", r.firstProblems());
-        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     }
 }

@@ -43,6 +43,10 @@ public final class Guest {
 
     private final DurableJournal journal;
     private final boolean continueOnError;
+    /** Records each workload request (not the verifier's own reads), or null. */
+    private final TraceRecorder trace;
+    /** Self-describing data: to check reads, or so a replay of the trace writes the same bytes (an iolog has none). */
+    private final boolean fillVerified;
     /** The first failure that ends the run (see the class comment); {@link #run} throws it. */
     private final AtomicReference<IOException> lost = new AtomicReference<>();
 
@@ -56,9 +60,21 @@ public final class Guest {
      * run.
      */
     public Guest(List<UbdDevice> devices, WorkloadSpec spec, java.nio.file.Path journalFile, boolean continueOnError) {
+        this(devices, spec, journalFile, continueOnError, null);
+    }
+
+    /**
+     * As {@link #Guest(List, WorkloadSpec, java.nio.file.Path, boolean)}, recording every workload request in
+     * {@code trace} (device index = position in {@code devices}). A traced run writes self-describing blocks, with
+     * or without verify, so {@code ubd replay} of the trace writes the very same bytes.
+     */
+    public Guest(List<UbdDevice> devices, WorkloadSpec spec, java.nio.file.Path journalFile, boolean continueOnError,
+            TraceRecorder trace) {
         this.devices = devices;
         this.spec = spec;
         this.continueOnError = continueOnError;
+        this.trace = trace;
+        this.fillVerified = spec.verify() || trace != null;
         long[] blocks = new long[devices.size()];
         for (int d = 0; d < blocks.length; d++) {
             blocks[d] = devices.get(d).capacity() / spec.blockSize();
@@ -300,9 +316,13 @@ public final class Guest {
             } else {
                 writes++;
                 gen = generation[local] + 1;
-                if (spec.verify()) {
+                if (fillVerified) {
                     VerifiedBlock.fill(buf, deviceIndex, block * spec.blockSize() / VerifiedBlock.SECTOR, gen);
                 }
+            }
+            if (trace != null) {
+                trace.record(deviceIndex, read ? RequestOp.READ : RequestOp.WRITE, block * spec.blockSize(),
+                        spec.blockSize());
             }
             long started = System.nanoTime();
             device.submit(read ? RequestOp.READ : RequestOp.WRITE, block * spec.blockSize(), buf, (r, e) -> {
@@ -359,6 +379,9 @@ public final class Guest {
             int[] covered;
             synchronized (this) {
                 covered = journal == null ? null : generation.clone(); // completed writes: what this flush covers
+            }
+            if (trace != null) {
+                trace.record(deviceIndex, RequestOp.FLUSH, 0, 0);
             }
             device.submit(RequestOp.FLUSH, 0, null, (r, e) -> {
                 if (e != null) {

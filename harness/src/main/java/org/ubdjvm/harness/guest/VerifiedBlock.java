@@ -28,22 +28,25 @@ final class VerifiedBlock {
         int base = b.position();
         int sectors = b.remaining() / SECTOR;
         for (int i = 0; i < sectors; i++) {
-            int at = base + i * SECTOR;
-            long sector = first + i;
-            b.putInt(at, MAGIC).putInt(at + 4, device).putLong(at + 8, sector).putInt(at + 16, generation);
-            long x = sector * 0x9E3779B97F4A7C15L ^ generation;
-            for (int j = 20; j < CRC_AT; j += 8) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                if (j + 8 <= CRC_AT) {
-                    b.putLong(at + j, x);
-                } else {
-                    b.putInt(at + j, (int) x);
-                }
-            }
-            b.putInt(at + CRC_AT, crc(b, at));
+            fillSector(b, base + i * SECTOR, device, first + i, generation);
         }
+    }
+
+    /** Fills the 512 bytes of {@code b} (little-endian) at index {@code at} as {@code sector} at {@code generation}. */
+    static void fillSector(ByteBuffer b, int at, int device, long sector, int generation) {
+        b.putInt(at, MAGIC).putInt(at + 4, device).putLong(at + 8, sector).putInt(at + 16, generation);
+        long x = sector * 0x9E3779B97F4A7C15L ^ generation;
+        for (int j = 20; j < CRC_AT; j += 8) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            if (j + 8 <= CRC_AT) {
+                b.putLong(at + j, x);
+            } else {
+                b.putInt(at + j, (int) x);
+            }
+        }
+        b.putInt(at + CRC_AT, crc(b, at));
     }
 
     /**
