@@ -22,6 +22,12 @@ public final class FormatTable {
 
     private final List<ImageFormat> formats;
     private final ImageFormat layerFormat;
+    /** A layer already open that a backing chain reaches: handed out, not opened again (a live snapshot's old top). */
+    private final OpenLayer openLayer;
+
+    /** An open image and the file it was opened from. */
+    private record OpenLayer(Path file, BlockImage image) {
+    }
 
     /** A table whose {@link #layerFormat()} is entry 1 (raw alone, if there is none). */
     public FormatTable(List<ImageFormat> formats) {
@@ -39,6 +45,22 @@ public final class FormatTable {
         this.formats = List.copyOf(formats);
         this.layerFormat = formats.stream().filter(f -> f.name().equals(layerFormat)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("layer format " + layerFormat + " is not in the table"));
+        this.openLayer = null;
+    }
+
+    private FormatTable(FormatTable table, OpenLayer openLayer) {
+        this.formats = table.formats;
+        this.layerFormat = table.layerFormat;
+        this.openLayer = openLayer;
+    }
+
+    /**
+     * This table, except that a backing chain reaching {@code file} (the same file, by inode) gets {@code image}
+     * itself rather than a second open of it: how a new layer goes on top of a stack in use (a live snapshot). The
+     * layer opened over it then owns {@code image} and closes it.
+     */
+    public FormatTable withOpenLayer(Path file, BlockImage image) {
+        return new FormatTable(this, new OpenLayer(file, image));
     }
 
     /**
@@ -82,6 +104,9 @@ public final class FormatTable {
         }
         if (spec.depth() > MAX_CHAIN_DEPTH) {
             throw new ImageException(spec.file(), "backing chain deeper than " + MAX_CHAIN_DEPTH + " layers (a loop?)");
+        }
+        if (openLayer != null && spec.depth() > 0 && BackingPath.sameFile(spec.file(), openLayer.file())) {
+            return openLayer.image();
         }
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
         BlockImage image = format.open(spec, this);

@@ -1,6 +1,7 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import org.ubdjvm.hostio.AsyncEngine;
 import org.ubdjvm.hostio.EngineSelection;
 import org.ubdjvm.hostio.EngineUnavailableException;
@@ -55,6 +56,35 @@ public final class ImageOpener {
         } catch (IOException | RuntimeException e) {
             if (owned) {
                 engine.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Layer insertion for a live snapshot: creates {@code create.file()} over {@code below}, the open stack of
+     * {@code create.backing()}, and opens it over that stack through the engine {@code request} asks for, with
+     * {@code open}'s flags. Neither step opens the backing file again: both are handed {@code below}, whose size and
+     * file the new header records. The result owns {@code below}; on failure {@code below} stays open and the
+     * caller's, and no new file is left.
+     */
+    public OpenedImage createAbove(CreateSpec create, OpenSpec open, EngineRequest request, BlockImage below)
+            throws IOException {
+        if (create.backing() == null || !create.file().equals(open.file())) {
+            throw new IllegalArgumentException(create.file() + ": a layer over an open stack needs its backing named");
+        }
+        HandedLayer lent = new HandedLayer(below);
+        FormatTable over = formats.withOpenLayer(create.backing(), lent);
+        over.create(create);
+        try {
+            OpenedImage opened = new ImageOpener(over, shared).open(open.withBacking(create.backing()), request);
+            lent.adopt();
+            return opened;
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(create.file());
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
             }
             throw e;
         }

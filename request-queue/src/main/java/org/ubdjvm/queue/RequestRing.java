@@ -99,6 +99,21 @@ public final class RequestRing implements AutoCloseable {
     }
 
     /**
+     * Queues a barrier that holds the ring while {@code held} runs: like a FLUSH, it waits for every earlier request
+     * and flushes; then, if the flush succeeded, the worker runs {@code held} before it starts anything queued later.
+     * {@code done} gets the pause in nanoseconds (from the worker reaching the barrier until {@code held} returned),
+     * or the flush's or the action's error. Never throws, like {@link #submit}.
+     */
+    public void submitHeld(HeldBarrier held, RequestCompletion done) {
+        long seq = claim(done);
+        if (seq >= 0) {
+            ring.get(seq).setHeld(held, done);
+            ring.publish(seq);
+            submitting.decrementAndGet();
+        }
+    }
+
+    /**
      * A slot for one request, or -1 after completing {@code done} with the reason there is none (closed, full).
      * On success the caller publishes, then leaves the {@code submitting} count that close waits on.
      */

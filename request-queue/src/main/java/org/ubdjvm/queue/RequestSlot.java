@@ -9,6 +9,8 @@ final class RequestSlot implements RequestRing.Request {
     long length;
     ByteBuffer buffer;
     RequestCompletion done;
+    /** Set only on a FLUSH queued by {@link RequestRing#submitHeld}; the worker runs it with the ring held. */
+    HeldBarrier held;
 
     @Override
     public void set(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
@@ -17,6 +19,12 @@ final class RequestSlot implements RequestRing.Request {
         this.length = buffer == null ? 0 : buffer.remaining();
         this.buffer = buffer;
         this.done = done;
+        this.held = null;
+    }
+
+    void setHeld(HeldBarrier held, RequestCompletion done) {
+        set(RequestOp.FLUSH, 0, null, done);
+        this.held = held;
     }
 
     void setDiscard(long offset, long length, RequestCompletion done) {
@@ -25,5 +33,6 @@ final class RequestSlot implements RequestRing.Request {
         this.length = length;
         this.buffer = null;
         this.done = done;
+        this.held = null;
     }
 }

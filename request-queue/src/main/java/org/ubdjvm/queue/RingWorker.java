@@ -72,9 +72,13 @@ final class RingWorker implements EventHandler<RequestSlot> {
         long length = slot.length;
         java.nio.ByteBuffer buffer = slot.buffer;
         RequestCompletion done = slot.done;
+        HeldBarrier held = slot.held;
         // No clearing: a write here would pull the slot's cache line back from the submitter's core on every
         // request; the next lap overwrites it, so at most one ring of buffers stays reachable.
-        if (op == RequestOp.FLUSH) {
+        if (held != null) {
+            slot.held = null; // once: a later lap's plain FLUSH must not run it again
+            heldBarrier(sequence, held, done);
+        } else if (op == RequestOp.FLUSH) {
             barrier(sequence, done);
         } else {
             SlotTracker tracker = trackerFor(sequence);
@@ -115,6 +119,30 @@ final class RingWorker implements EventHandler<RequestSlot> {
         });
         handler.endOfBatch();
         awaitUninterruptibly(flushed);
+    }
+
+    /**
+     * A barrier whose action runs on this thread after the flush: nothing later starts until it returns, which is
+     * what makes a switch of the image under the ring exact. The pause reported counts from here, the drain included.
+     */
+    private void heldBarrier(long sequence, HeldBarrier held, RequestCompletion done) {
+        long reached = System.nanoTime();
+        IOException[] flushError = new IOException[1];
+        barrier(sequence, (r, e) -> flushError[0] = e); // the latch in barrier() publishes the write to us
+        if (flushError[0] != null) {
+            done.completed(0, flushError[0]);
+            return;
+        }
+        try {
+            held.atBarrier();
+        } catch (IOException e) {
+            done.completed(0, e);
+            return;
+        } catch (RuntimeException e) {
+            done.completed(0, new IOException("barrier action failed: " + e, e));
+            return;
+        }
+        done.completed(System.nanoTime() - reached, null);
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

@@ -11,7 +11,8 @@ import org.ubdjvm.queue.RequestOp;
 /** Carries requests from a device's ring to its one {@link BlockImage}; the image validates and does the I/O. */
 final class ImageRequestHandler implements RequestHandler {
     private final String device;
-    private final BlockImage image;
+    /** Read by the worker on every request; replaced only at a held barrier (a live snapshot), on the worker. */
+    private volatile BlockImage image;
     private final FlushMode flushMode;
     private final boolean noTrim;
     /** Worker thread only: a batch is open, its submits are held until endOfBatch. */
@@ -24,8 +25,14 @@ final class ImageRequestHandler implements RequestHandler {
         this.noTrim = noTrim;
     }
 
+    /** The worker's thread, at a held barrier: requests from here on go to {@code top}. */
+    void switchTo(BlockImage top) {
+        image = top;
+    }
+
     @Override
     public void start(RequestOp op, long offset, long length, ByteBuffer buffer, RequestCompletion done) {
+        BlockImage image = this.image;
         if (!plugged) {
             image.plug();
             plugged = true;

@@ -3,11 +3,18 @@ package org.ubdjvm.driver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.OpenedImage;
 import org.ubdjvm.cow.RawFormat;
@@ -25,16 +32,25 @@ public final class UbdDevice implements AutoCloseable {
     static final String CREATE_VERSION_OPTION = "version";
 
     private final DeviceSpec spec;
-    private final BlockImage image;
+    private final DeviceEnvironment env;
+    /** The stack's top; replaced by a live snapshot, at a held barrier of the ring. */
+    private volatile BlockImage image;
+    /** The file of the top layer (the device's file until a snapshot). */
+    private volatile Path topFile;
+    private final ImageRequestHandler handler;
     private final RequestRing ring;
     private final String engineName;
     /** What the device's engine holds now, for timeout messages. */
     private final Supplier<String> engineInFlight;
     private final Geometry geometry;
 
-    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, OpenedImage opened) {
+    private UbdDevice(DeviceSpec spec, DeviceEnvironment env, BlockImage image, ImageRequestHandler handler,
+                      RequestRing ring, OpenedImage opened) {
         this.spec = spec;
+        this.env = env;
         this.image = image;
+        this.topFile = spec.file();
+        this.handler = handler;
         this.ring = ring;
         this.engineName = opened.engineName();
         this.engineInFlight = opened.engineInFlight();
@@ -77,8 +93,9 @@ public final class UbdDevice implements AutoCloseable {
         if (f.requestTimeoutSeconds() > 0) {
             ringConfig = ringConfig.withRequestTimeout(Duration.ofSeconds(f.requestTimeoutSeconds()));
         }
-        RequestRing ring = new RequestRing(ringConfig, new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
-        return new UbdDevice(spec, image, ring, opened);
+        ImageRequestHandler handler = new ImageRequestHandler(spec.name(), image, mode, f.noTrim());
+        RequestRing ring = new RequestRing(ringConfig, handler);
+        return new UbdDevice(spec, env, image, handler, ring, opened);
     }
 
     public DeviceSpec spec() {
@@ -133,6 +150,69 @@ public final class UbdDevice implements AutoCloseable {
     /** Queues a discard: the range reads as zeros afterwards (refused with flag {@code t}). */
     public void discard(long offset, long length, RequestCompletion done) {
         ring.submitDiscard(offset, length, done);
+    }
+
+    /**
+     * The seed's live snapshot: at a barrier of the ring (every earlier request completed and flushed, later ones
+     * held), makes {@code newTop} in {@code format} (null: the table's layer format) over the current top file, opens
+     * it over the open stack and sends every later request to it; the old top is only read from then on. If anything
+     * fails the device keeps its old top and no new file is left.
+     *
+     * @return how long the ring was held, the drain included
+     */
+    public Duration snapshot(Path newTop, String format, Duration timeout) throws IOException {
+        if (readOnly()) {
+            throw new IOException(name() + ": read-only: a snapshot needs a writable device");
+        }
+        if (Files.exists(newTop, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(name() + ": snapshot " + newTop + ": file exists");
+        }
+        CompletableFuture<Long> held = new CompletableFuture<>();
+        ring.submitHeld(new SnapshotSwitch(this, newTop, format), (pause, e) -> {
+            if (e != null) {
+                held.completeExceptionally(e);
+            } else {
+                held.complete(pause);
+            }
+        });
+        try {
+            return Duration.ofNanos(held.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            throw new IOException(name() + ": snapshot " + newTop + ": the barrier was not reached in "
+                    + timeout.toSeconds() + " s (requests in flight: " + describeInFlight() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(name() + ": snapshot " + newTop + ": interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException(name() + ": snapshot " + newTop + ": " + io.getMessage(), io);
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    DeviceEnvironment environment() {
+        return env;
+    }
+
+    BlockImage top() {
+        return image;
+    }
+
+    Path topFile() {
+        return topFile;
+    }
+
+    /** At the held barrier, on the ring's worker: later requests go to {@code top}, made from {@code file}. */
+    void switchTop(BlockImage top, Path file) {
+        handler.switchTo(top);
+        image = top;
+        topFile = file;
+    }
+
+    /** What is behind the device now, top first (file, format, read-only, depth): for a control client. */
+    public ImageInfo stack() throws IOException {
+        return image.info();
     }
 
     /** Completes every queued request, then flushes and closes the image stack. */

@@ -1,0 +1,143 @@
+package org.ubdjvm.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.cow.ImageOpener;
+import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.testing.Engines;
+import org.ubdjvm.queue.RequestOp;
+
+/** The seed's live snapshot: a new top put on a device in use, at a barrier, while writers keep going. */
+class LiveSnapshotTest {
+    private static final int SECTORS_PER_WRITER = 64;
+    private static final int WRITERS = 3;
+
+    @TempDir
+    Path dir;
+
+    private static IOException call(UbdDevice d, RequestOp op, long offset, ByteBuffer buf) throws Exception {
+        CompletableFuture<IOException> f = new CompletableFuture<>();
+        d.submit(op, offset, buf, (r, e) -> f.complete(e));
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    private static byte[] block(long sector, long generation) {
+        return Disks.sector("s%06d g" + generation + " ", sector);
+    }
+
+    /** Every sector reads the last write the model says completed (generation 0: the backing's pattern). */
+    private static void checkAgainstModel(UbdDevice d, AtomicLongArray model, Path back) throws Exception {
+        byte[] base = Files.readAllBytes(back);
+        for (int s = 0; s < model.length(); s++) {
+            ByteBuffer got = ByteBuffer.allocate(512);
+            assertNull(call(d, RequestOp.READ, s * 512L, got));
+            long g = model.get(s);
+            byte[] want = g == 0 ? java.util.Arrays.copyOfRange(base, s * 512, s * 512 + 512) : block(s, g);
+            assertArrayEquals(want, got.array(), "sector " + s + " (generation " + g + ")");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "io_uring"})
+    void writersNeverNoticeSnapshotsAndTheChainReopensColdToTheSameDisk(String engineName) throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), WRITERS * SECTORS_PER_WRITER * 512L);
+        Path cow = dir.resolve("top0.cow");
+        AtomicLongArray model = new AtomicLongArray(WRITERS * SECTORS_PER_WRITER);
+        List<Duration> pauses = new ArrayList<>();
+        int snapshots = 12;
+        try (IoEngine engine = Engines.open(engineName, 64);
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
+            UbdDevice d = table.add("ubd0=" + cow + "," + back);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                int first = w * SECTORS_PER_WRITER;
+                Thread t = new Thread(() -> {
+                    long generation = 0;
+                    try {
+                        while (!stop.get()) {
+                            generation++;
+                            int s = first + (int) (generation * 7 % SECTORS_PER_WRITER);
+                            IOException e = call(d, RequestOp.WRITE, s * 512L, ByteBuffer.wrap(block(s, generation)));
+                            if (e != null) {
+                                throw e;
+                            }
+                            model.set(s, generation); // completed: every later read must see it
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+                t.start();
+                writers.add(t);
+            }
+            for (int i = 1; i <= snapshots; i++) {
+                Thread.sleep(20);
+                pauses.add(d.snapshot(dir.resolve("top" + i + ".cow"), null, Duration.ofSeconds(30)));
+            }
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join();
+            }
+            assertNull(failure.get(), () -> "a writer failed: " + failure.get());
+            checkAgainstModel(d, model, back);
+            ImageInfo stack = d.stack();
+            assertEquals(snapshots + 2, stack.depth(), "top, every snapshot's old top, the backing");
+            assertEquals(dir.resolve("top" + snapshots + ".cow"), stack.filename());
+        }
+        for (Duration p : pauses) {
+            assertTrue(p.compareTo(Duration.ofSeconds(5)) < 0, "pause " + p);
+        }
+        try (IoEngine engine = Engines.open("sync", 8);
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
+            UbdDevice cold = table.add("ubd0=" + dir.resolve("top" + snapshots + ".cow"));
+            checkAgainstModel(cold, model, back);
+        }
+    }
+
+    @Test
+    void aSnapshotThatCannotBeMadeLeavesTheDeviceOnItsOldTopAndNoFile() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("top.cow");
+        Path existing = Files.writeString(dir.resolve("taken.cow"), "not mine");
+        Path noDir = dir.resolve("missing/dir/new.cow");
+        try (IoEngine engine = Engines.open("sync", 8);
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
+            UbdDevice d = table.add("ubd0=" + cow + "," + back);
+            assertNull(call(d, RequestOp.WRITE, 0, ByteBuffer.wrap(block(0, 1))));
+            IOException taken = assertThrows(IOException.class, () -> d.snapshot(existing, null, Duration.ofSeconds(10)));
+            assertTrue(taken.getMessage().contains("file exists"), taken.getMessage());
+            assertEquals("not mine", Files.readString(existing));
+            IOException bad = assertThrows(IOException.class, () -> d.snapshot(noDir, null, Duration.ofSeconds(10)));
+            assertTrue(bad.getMessage().startsWith("ubda: snapshot " + noDir), bad.getMessage());
+            assertFalse(Files.exists(noDir));
+            assertNull(call(d, RequestOp.WRITE, 512, ByteBuffer.wrap(block(1, 1))));
+            assertEquals(2, d.stack().depth());
+            assertEquals(cow, d.stack().filename());
+        }
+    }
+}
