@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.ubdjvm.cow.Allocation;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
@@ -63,6 +64,14 @@ public final class UbdDevice implements AutoCloseable {
      * layer format, with {@code V<n>} passed as its {@code version} option.
      */
     public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env) throws IOException {
+        return open(spec, env, null);
+    }
+
+    /**
+     * As {@link #open(DeviceSpec, DeviceEnvironment)}, with the top file opened as {@code format} (a format table
+     * name, as qemu-img's {@code -f}); null leaves it to the letters ({@code d} raw) and the probe.
+     */
+    public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env, String format) throws IOException {
         DeviceFlags f = spec.flags();
         FormatTable formats = env.images().formats();
         if (spec.backing() != null && !Files.exists(spec.file())) {
@@ -74,7 +83,7 @@ public final class UbdDevice implements AutoCloseable {
         }
         boolean raw = f.data() || f.createVersion() == 0;
         OpenSpec open = OpenSpec.of(spec.file())
-                .withFormat(raw ? RawFormat.NAME : null)
+                .withFormat(format != null ? format : raw ? RawFormat.NAME : null)
                 .withBacking(spec.backing())
                 .withReadOnly(f.readOnly())
                 .withSyncWrites(f.syncWrites())
@@ -213,6 +222,14 @@ public final class UbdDevice implements AutoCloseable {
     /** What is behind the device now, top first (file, format, read-only, depth): for a control client. */
     public ImageInfo stack() throws IOException {
         return image.info();
+    }
+
+    /**
+     * The allocation run at {@code offset} ({@link BlockImage#allocation}): what the image knows of its layers, not
+     * I/O, so it does not travel the ring; it may block on metadata I/O. For NBD's block status.
+     */
+    public Allocation allocation(long offset, long length) throws IOException {
+        return image.allocation(offset, length);
     }
 
     /** Completes every queued request, then flushes and closes the image stack. */

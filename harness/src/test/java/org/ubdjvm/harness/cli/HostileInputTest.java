@@ -168,7 +168,7 @@ class HostileInputTest {
         rows.put("bad option", t -> t.usage("Unknown option: '--bogus'", "io", "--bogus", "-c", "read 0 512"));
         rows.put("unknown io command", t -> t.usage("unknown command 'frob'", "io", "-c", "frob 0 512"));
         rows.put("unknown command", t -> t.usage(
-                "unknown command 'frob' (known: create, info, io, convert, demo, run, bench, replay)", "frob"));
+                "unknown command 'frob' (known: create, info, io, convert, demo, run, bench", "frob"));
         rows.put("bad run block size", t -> {
             Path cow = t.ownCow();
             return refused("block size must be a positive multiple of 512", null, "run", "ubd0=" + cow, "--bs=1000")
