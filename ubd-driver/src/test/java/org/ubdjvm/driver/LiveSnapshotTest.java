@@ -119,6 +119,49 @@ class LiveSnapshotTest {
         }
     }
 
+    /**
+     * A write still on its way to the old top when the snapshot is asked for must land before the new header records
+     * the old top's mtime: the host here sits on every data write for 1.1 s, so a switch that did not wait for it
+     * would leave an old top whose mtime (in seconds, as the kernel checks it) no longer matches, and the chain would
+     * not open again.
+     */
+    @Test
+    void theSwitchWaitsForWritesInFlightSoTheOldTopsMtimeStaysTheOneRecorded() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("top.cow");
+        java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (IoEngine slowWrites = new org.ubdjvm.hostio.testing.ForwardingIoEngine(Engines.open("sync", 8)) {
+                @Override
+                public void write(org.ubdjvm.hostio.HostFile file, ByteBuffer src, long position,
+                                  org.ubdjvm.hostio.IoCompletion done) {
+                    if (src.remaining() < 4096) {
+                        super.write(file, src, position, done); // headers and bitmaps: at once
+                    } else {
+                        later.schedule(() -> super.write(file, src, position, done), 1100, TimeUnit.MILLISECONDS);
+                    }
+                }
+            };
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(slowWrites)))) {
+            UbdDevice d = table.add("ubd0=" + cow + "," + back);
+            CompletableFuture<IOException> write = new CompletableFuture<>();
+            byte[] data = new byte[4096];
+            java.util.Arrays.fill(data, (byte) 0x5a);
+            d.submit(RequestOp.WRITE, 8192, ByteBuffer.wrap(data), (r, e) -> write.complete(e));
+            d.snapshot(dir.resolve("new.cow"), null, Duration.ofSeconds(30));
+            assertTrue(write.isDone(), "the write submitted before the snapshot completed before the switch");
+            assertNull(write.get());
+        } finally {
+            later.shutdownNow();
+        }
+        try (IoEngine engine = Engines.open("sync", 8);
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
+            UbdDevice cold = table.add("ubd0=" + dir.resolve("new.cow"));
+            ByteBuffer got = ByteBuffer.allocate(4096);
+            assertNull(call(cold, RequestOp.READ, 8192, got));
+            assertEquals(0x5a, got.get(4095));
+        }
+    }
+
     @Test
     void aSnapshotThatCannotBeMadeLeavesTheDeviceOnItsOldTopAndNoFile() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);

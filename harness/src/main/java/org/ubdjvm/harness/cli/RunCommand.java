@@ -17,6 +17,8 @@ import org.ubdjvm.driver.UbdOptionException;
 import org.ubdjvm.harness.AccessPattern;
 import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
+import org.ubdjvm.harness.control.ControlServer;
+import org.ubdjvm.harness.control.DeviceCommands;
 import org.ubdjvm.harness.guest.Guest;
 import org.ubdjvm.harness.guest.RunResult;
 import org.ubdjvm.harness.guest.TraceRecorder;
@@ -88,6 +90,11 @@ final class RunCommand implements Callable<Integer> {
                     + "ubd replay); writes are then self-describing blocks, so a replay writes the same bytes")
     java.nio.file.Path trace;
 
+    @Option(names = "--control", paramLabel = "SOCKET",
+            description = "listen on the Unix socket SOCKET for QMP-shaped JSON commands while the guest runs "
+                    + "(ubd ctl SOCKET query-devices | snapshot ubd0 FILE)")
+    java.nio.file.Path control;
+
     @Option(names = "--continue-on-error",
             description = "count host errors (ENOSPC, EIO) and go on; by default the first one ends the run (exit 2)")
     boolean continueOnError;
@@ -145,11 +152,14 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             RunResult result;
-            if (trace == null) {
-                result = new Guest(table.all(), workload, journal, continueOnError).run();
-            } else {
-                try (TraceRecorder recorder = new TraceRecorder(trace, traceNames(table.all()))) {
-                    result = new Guest(table.all(), workload, journal, continueOnError, recorder).run();
+            try (ControlServer server = control == null ? null : ControlServer.start(control,
+                    new DeviceCommands(table.all()).commands(), Warnings.to(spec.commandLine().getErr()))) {
+                if (trace == null) {
+                    result = new Guest(table.all(), workload, journal, continueOnError).run();
+                } else {
+                    try (TraceRecorder recorder = new TraceRecorder(trace, traceNames(table.all()))) {
+                        result = new Guest(table.all(), workload, journal, continueOnError, recorder).run();
+                    }
                 }
             }
             if (output.json()) {

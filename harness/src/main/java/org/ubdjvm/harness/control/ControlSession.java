@@ -1,0 +1,153 @@
+package org.ubdjvm.harness.control;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** One client of the control socket: reads a line, answers it, until the client goes. */
+final class ControlSession {
+    /** Longer lines are refused (and skipped to their end) rather than buffered: a client cannot exhaust the heap. */
+    static final int MAX_LINE = 64 * 1024;
+
+    private final SocketChannel channel;
+    private final Map<String, ControlCommand> commands;
+    private final ObjectMapper json;
+    private final Consumer<ControlSession> onEnd;
+    private final OutputStream out;
+
+    ControlSession(SocketChannel channel, Map<String, ControlCommand> commands, ObjectMapper json,
+                   Consumer<ControlSession> onEnd) {
+        this.channel = channel;
+        this.commands = commands;
+        this.json = json;
+        this.onEnd = onEnd;
+        this.out = Channels.newOutputStream(channel);
+    }
+
+    void start() {
+        Thread t = new Thread(this::serve, "ubd-control-client");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void serve() {
+        try (InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel))) {
+            ObjectNode greeting = json.createObjectNode();
+            greeting.putObject("QMP").put("product", "ubd-jvm").putArray("capabilities");
+            send(greeting);
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean tooLong = false;
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (b != '\n') {
+                    if (line.size() < MAX_LINE) {
+                        line.write(b);
+                    } else {
+                        tooLong = true;
+                    }
+                    continue;
+                }
+                if (tooLong) {
+                    send(error(null, ControlError.generic("line longer than " + MAX_LINE + " bytes")));
+                } else if (!line.toString(StandardCharsets.UTF_8).isBlank()) {
+                    send(answer(line.toString(StandardCharsets.UTF_8)));
+                }
+                line.reset();
+                tooLong = false;
+            }
+        } catch (IOException gone) {
+            // the client went away; nothing to answer
+        } finally {
+            close();
+            onEnd.accept(this);
+        }
+    }
+
+    /** The reply to one request line: never throws, whatever the line holds. */
+    ObjectNode answer(String text) {
+        JsonNode request;
+        try {
+            request = json.readTree(text);
+        } catch (JsonProcessingException e) {
+            return error(null, ControlError.generic("not JSON: " + e.getOriginalMessage()));
+        }
+        JsonNode id = request != null && request.isObject() ? request.get("id") : null;
+        try {
+            return ok(id, dispatch(request));
+        } catch (ControlError e) {
+            return error(id, e);
+        } catch (RuntimeException e) {
+            return error(id, ControlError.generic("internal error: " + e));
+        }
+    }
+
+    private JsonNode dispatch(JsonNode request) throws ControlError {
+        if (request == null || !request.isObject() || !request.path("execute").isTextual()) {
+            throw ControlError.generic("expected {\"execute\": NAME, \"arguments\": {...}}");
+        }
+        for (Iterator<String> it = request.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!key.equals("execute") && !key.equals("arguments") && !key.equals("id")) {
+                throw ControlError.generic("unknown member '" + key + "'");
+            }
+        }
+        String name = request.get("execute").asText();
+        ControlCommand command = commands.get(name);
+        if (command == null) {
+            throw new ControlError(ControlError.COMMAND_NOT_FOUND, "the command " + name + " has not been found");
+        }
+        JsonNode args = request.get("arguments");
+        if (args != null && !args.isObject()) {
+            throw ControlError.generic("'arguments' must be an object");
+        }
+        return command.execute(args == null ? json.createObjectNode() : (ObjectNode) args);
+    }
+
+    private ObjectNode ok(JsonNode id, JsonNode value) {
+        ObjectNode r = json.createObjectNode();
+        r.set("return", value == null ? json.createObjectNode() : value);
+        if (id != null) {
+            r.set("id", id);
+        }
+        return r;
+    }
+
+    private ObjectNode error(JsonNode id, ControlError e) {
+        ObjectNode r = json.createObjectNode();
+        r.putObject("error").put("class", e.errorClass()).put("desc", e.getMessage());
+        if (id != null) {
+            r.set("id", id);
+        }
+        return r;
+    }
+
+    /** One line; replies and events from other threads never interleave. A client that is gone is dropped. */
+    synchronized void send(JsonNode message) {
+        try {
+            out.write(json.writeValueAsBytes(message));
+            out.write('\n');
+            out.flush();
+        } catch (IOException gone) {
+            close();
+        }
+    }
+
+    void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a socket whose peer is gone
+        }
+    }
+}
