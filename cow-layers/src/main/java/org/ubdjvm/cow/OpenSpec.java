@@ -19,13 +19,22 @@ import org.ubdjvm.hostio.OpenMode;
  * @param depth           layers above this one; bounds backing chains so a loop fails instead of recursing
  * @param forceShare      take no lock on any layer (the kernel's {@code c} flag, qemu-img's {@code -U}); by default
  *                        each layer carries the kernel's lock, write on a read-write top, read below
+ * @param metadata        page size and cache size of each layer's metadata (COW bitmap) cache
+ * @param direct          open every layer's file O_DIRECT (bypassing the host's page cache)
  */
 public record OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites,
-                       IoEngine engine, Consumer<String> warnings, int depth, boolean forceShare) {
+                       IoEngine engine, Consumer<String> warnings, int depth, boolean forceShare,
+                       MetadataCacheOptions metadata, boolean direct) {
 
     public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
                     Consumer<String> warnings, int depth) {
         this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, false);
+    }
+
+    public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
+                    Consumer<String> warnings, int depth, boolean forceShare) {
+        this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                MetadataCacheOptions.DEFAULT, false);
     }
 
     /** A spec without an engine, for {@link ImageOpener#open}, which supplies one. */
@@ -38,41 +47,65 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
     }
 
     public OpenSpec withForceShare(boolean share) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, share);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, share, metadata,
+                direct);
     }
 
-    /** How a format opens {@link #file()}: read-only or read-write (O_DSYNC with syncWrites), locked unless shared. */
+    public OpenSpec withMetadata(MetadataCacheOptions m) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare, m,
+                direct);
+    }
+
+    public OpenSpec withDirect(boolean d) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, d);
+    }
+
+    /**
+     * How a format opens {@link #file()}: read-only or read-write (O_DSYNC with syncWrites), O_DIRECT if asked,
+     * locked unless shared.
+     */
     public OpenMode hostMode() {
         OpenMode mode = readOnly ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(syncWrites);
-        return mode.withLock(!forceShare);
+        return mode.withLock(!forceShare).withDirect(direct);
     }
 
     public OpenSpec withFormat(String f) {
-        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct);
     }
 
     public OpenSpec withBacking(Path b) {
-        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct);
     }
 
     public OpenSpec withReadOnly(boolean ro) {
-        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct);
     }
 
     public OpenSpec withSyncWrites(boolean sync) {
-        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth, forceShare,
+                metadata, direct);
     }
 
     public OpenSpec withEngine(IoEngine e) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth, forceShare);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth, forceShare,
+                metadata, direct);
     }
 
     public OpenSpec withWarnings(Consumer<String> w) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth, forceShare);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth, forceShare,
+                metadata, direct);
     }
 
-    /** The spec for a layer below this one: read-only, probed, its own stored backing path, shared if this is. */
+    /**
+     * The spec for a layer below this one: read-only, probed, its own stored backing path, shared, direct and cached
+     * as this one is.
+     */
     OpenSpec lower(Path lowerFile) {
-        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1, forceShare);
+        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1, forceShare, metadata,
+                direct);
     }
 }

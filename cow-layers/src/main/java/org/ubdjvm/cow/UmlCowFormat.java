@@ -45,7 +45,7 @@ public final class UmlCowFormat implements ImageFormat {
                 spec.warnings().accept(spec.file() + ": read_cow_header - broken V3 file with 64-bit layout - recovering content.");
             }
             long fileLength = cow.size();
-            CowBitmap bitmap = loadBitmap(cow, header, fileLength);
+            CowBitmap bitmap = loadBitmap(cow, header, fileLength, spec.metadata());
             Path backingPath = chooseBacking(spec, header);
             backing = openBacking(spec, table, backingPath, header.size());
             checkBacking(spec.file(), header, backing, backingPath);
@@ -66,13 +66,26 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
-    /** Reads the bitmap; refuses a file too short for it, or with a set bit whose data lies past the end. */
-    private static CowBitmap loadBitmap(HostFile cow, UmlCowHeader h, long fileLength) throws IOException {
+    /**
+     * The bitmap as pages read on demand; refuses a file too short for it, or with a set bit whose data lies past the
+     * end (reading only the bits of the missing sectors). O_DIRECT needs the data area on a block boundary: the last
+     * bitmap block is then the bitmap's alone, and data transfers can be aligned at all.
+     */
+    static CowBitmap loadBitmap(HostFile cow, UmlCowHeader h, long fileLength, MetadataCacheOptions cache)
+            throws IOException {
         String truncated = UmlCowConsistency.bitmapTruncated(h, fileLength);
         if (truncated != null) {
             throw new ImageException(cow.path(), truncated);
         }
-        CowBitmap bitmap = new CowBitmap(UmlCowConsistency.readBitmap(cow, h, fileLength), h.sectors());
+        int block = cow.directAlignment();
+        if (block > 0 && h.dataOffset() % block != 0) {
+            throw new ImageException(cow.path(), "cannot open with O_DIRECT: the data area starts at offset "
+                    + h.dataOffset() + ", not on a " + block + "-byte block; open it without direct, or convert it"
+                    + " to V3 (whose data area uml_mkcow aligns to 4096)");
+        }
+        MetadataPages pages = new MetadataPages(cow, h.bitmapOffset(), UmlCowConsistency.bitmapRegionLength(h),
+                Math.max(cache.pageSize(), block), cache.cacheBytes());
+        CowBitmap bitmap = new CowBitmap(pages, h.sectors());
         String pastEnd = UmlCowConsistency.dataPastEnd(h, bitmap, fileLength);
         if (pastEnd != null) {
             throw new ImageException(cow.path(), pastEnd);

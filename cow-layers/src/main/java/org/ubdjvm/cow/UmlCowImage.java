@@ -13,8 +13,9 @@ import org.ubdjvm.hostio.IoEngine;
  * A UML COW file over any {@link BlockImage}: sector s comes from the COW data area when its bit is set, else from
  * the layer below. Reads are split into runs of sectors by bitmap and each run is served by its own layer, so a
  * request that mixes both is right (the 6.1 kernel advances the buffer by the last run only when one page mixes
- * them; we do not copy that). A write lands in the data area; its bit is set in memory when the data write
- * completes and reaches the file at the next flush, after an fdatasync of the data.
+ * them; we do not copy that). A write lands in the data area; its bit is set in the bitmap's page cache when the
+ * data write completes and reaches the file at the next flush (or when its page is evicted), after an fdatasync of the
+ * data.
  */
 final class UmlCowImage implements BlockImage {
     private final HostFile cow;
@@ -22,7 +23,7 @@ final class UmlCowImage implements BlockImage {
     private final IoEngine engine;
     private final UmlCowHeader header;
     private final CowBitmap bitmap;
-    private final BitmapFlusher flusher;
+    private final MetadataFlusher flusher;
     private final long writableSectors;
     private final boolean syncWrites;
     private final int ss;
@@ -39,7 +40,7 @@ final class UmlCowImage implements BlockImage {
         this.syncWrites = syncWrites;
         this.ss = header.sectorSize();
         this.dataOffset = header.dataOffset();
-        this.flusher = new BitmapFlusher(cow, engine, bitmap, header.bitmapOffset());
+        this.flusher = new MetadataFlusher(cow, engine, bitmap.pages());
     }
 
     @Override
@@ -65,8 +66,16 @@ final class UmlCowImage implements BlockImage {
         long end = first + length / ss;
         Join join = new Join(done, length);
         for (long s = first; s < end; ) {
-            boolean inCow = bitmap.get(s);
-            long runEnd = bitmap.runEnd(s, end, inCow);
+            boolean inCow;
+            long runEnd;
+            try {
+                inCow = bitmap.get(s);
+                runEnd = bitmap.runEnd(s, end, inCow);
+            } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
+                join.fork();
+                join.done(0, e);
+                break;
+            }
             int from = start + (int) ((s - first) * ss);
             int to = start + (int) ((runEnd - first) * ss);
             ByteBuffer part = dst.duplicate().limit(to).position(from);
@@ -149,7 +158,12 @@ final class UmlCowImage implements BlockImage {
                 done.done(0, e);
                 return;
             }
-            bitmap.set(offset / ss, length / ss);
+            try {
+                bitmap.set(offset / ss, length / ss);
+            } catch (IOException be) {
+                done.done(0, be);
+                return;
+            }
             if (syncWrites) {
                 flusher.flush((r, fe) -> done.done(fe == null ? length : 0, fe));
             } else {
