@@ -398,7 +398,8 @@ public final class MetadataPages {
 
     /**
      * Every dirty page copied for a flush round, and marked clean. Call before the round's data fdatasync: every edit
-     * in the copies then describes data that fdatasync covers.
+     * in the copies then describes data that fdatasync covers. Rounds must not overlap (one {@link MetadataFlusher}
+     * per cache), so no page has two copies in flight.
      */
     public synchronized List<PageImage> takeDirty() {
         List<PageImage> images = new ArrayList<>();
@@ -407,8 +408,8 @@ public final class MetadataPages {
             long stamp = s.lock.writeLock();
             try {
                 boolean failedBefore = s.image != null && s.image.state.get() == FAILED;
-                if (s.page < 0 || !(s.dirty || failedBefore)) {
-                    continue;
+                if (s.page < 0 || !(s.dirty || failedBefore) || (s.image != null && s.image.inFlight())) {
+                    continue; // one copy of a page in flight at a time: the next round takes this one
                 }
                 long from = writeFrom(s.page);
                 int start = (int) (from - pageStart(s.page));

@@ -114,6 +114,7 @@ class MetadataPagesTest {
         int perThread = 300; // every edit may evict a dirty page: an fdatasync each
         try (HostFile h = HostFile.open(f, OpenMode.READ_WRITE)) {
             MetadataPages pages = new MetadataPages(h, REGION, LENGTH, PAGE, 2 * PAGE);
+            MetadataFlusher flusher = new MetadataFlusher(h, new SyncEngine(), pages); // one per cache, as an image has
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -127,7 +128,7 @@ class MetadataPagesTest {
                             throw new AssertionError("bit " + bit + " at " + o + " lost right after it was set");
                         }
                         if (i % 100 == 0) {
-                            flushAll(h, pages);
+                            BlockIo.await("flush", WaitLimit.DEFAULT, flusher::flush);
                         }
                     }
                     return null;
