@@ -31,7 +31,7 @@ public final class ImageCopy {
      */
     public static void convert(BlockImage from, Path out, String format, FormatTable table, IoEngine engine,
                                Consumer<String> warnings) throws IOException {
-        convert(from, CreateSpec.of(out, format).withWarnings(warnings), table, engine, Progress.NONE);
+        convert(from, CreateSpec.of(out, format).withWarnings(warnings), table, engine, ProgressListener.NONE);
     }
 
     /**
@@ -40,7 +40,7 @@ public final class ImageCopy {
      * new image is a layer over it that holds only the blocks where {@code from} reads otherwise than the backing.
      */
     public static void convert(BlockImage from, CreateSpec target, FormatTable table, IoEngine engine,
-                               Progress progress) throws IOException {
+                               ProgressListener progress) throws IOException {
         Path out = target.file();
         table.byName(target.format()); // an unknown name fails before anything is made
         refuseLayerAsOutput(from.info(), out);
@@ -78,11 +78,11 @@ public final class ImageCopy {
      * read as zeros are skipped unwritten.
      */
     public static void copy(BlockImage from, BlockImage to) throws IOException {
-        copy(from, to, Progress.NONE);
+        copy(from, to, ProgressListener.NONE);
     }
 
     /** {@link #copy(BlockImage, BlockImage)}, telling {@code progress} the bytes done. */
-    public static void copy(BlockImage from, BlockImage to, Progress progress) throws IOException {
+    public static void copy(BlockImage from, BlockImage to, ProgressListener progress) throws IOException {
         long capacity = from.capacity();
         if (to.capacity() < capacity) {
             throw new IllegalArgumentException("copy of " + capacity + " bytes into an image of " + to.capacity());
@@ -105,7 +105,7 @@ public final class ImageCopy {
      * {@code to} reads now, i.e. than the backing. A run that {@code from} takes from the same file as {@code to}
      * does (the backing is one of {@code from}'s layers) is the same bytes and is skipped unread.
      */
-    static void copyDifferences(BlockImage from, BlockImage to, Progress progress) throws IOException {
+    static void copyDifferences(BlockImage from, BlockImage to, ProgressListener progress) throws IOException {
         long capacity = from.capacity();
         List<Path> fromLayers = layerFiles(from.info());
         List<Path> toLayers = layerFiles(to.info());

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import org.ubdjvm.cow.Allocation;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
-import org.ubdjvm.cow.Progress;
+import org.ubdjvm.cow.ProgressListener;
 
 /**
  * {@code ubd compare}: qemu-img compare over any two disks. Runs that neither disk holds in any layer read as zeros
@@ -23,7 +23,7 @@ public final class ImageCompare {
     /**
      * @param strict also differ on size, and on a run held by different layer depths (qemu's "block status")
      */
-    public static Comparison compare(BlockImage a, BlockImage b, boolean strict, Progress progress)
+    public static Comparison compare(BlockImage a, BlockImage b, boolean strict, ProgressListener progress)
             throws IOException {
         long capA = a.capacity();
         long capB = b.capacity();

@@ -65,11 +65,10 @@ final class CheckCommand implements Callable<Integer> {
         Repair level = repair == null ? Repair.NONE : repair == RepairLevel.all ? Repair.ALL : Repair.LEAKS;
         CheckReport report;
         try (IoEngine engine = new SyncEngine();
-             ProgressDisplay bar = progress.start("check", err, output.json())) {
+             Progress bar = progress.start("check", 2, output.json())) { // steps: check, check after a repair
             long[] steps = {0};
-            bar.update(0, 2);
             report = ImageCheck.run(FormatTable.standard(), image.spec(file, engine, err), level,
-                    () -> bar.update(++steps[0], 2));
+                    () -> bar.stepTo(++steps[0]));
         } catch (IOException | UncheckedIOException e) {
             err.println("ubd: check failed: " + e.getMessage());
             return NOT_COMPLETED;

@@ -67,8 +67,8 @@ final class ConvertCommand implements Callable<Integer> {
                 .withOptions(CreateCommand.keyValues(options, spec.commandLine())).withWarnings(Warnings.to(err));
         try (IoEngine engine = new SyncEngine();
              BlockImage disk = image.open(in, true, engine, err);
-             ProgressDisplay bar = progress.start("convert", err, false)) {
-            ImageCopy.convert(disk, target, table, engine, bar);
+             Progress bar = progress.start("convert", disk.capacity(), false)) {
+            ImageCopy.convert(disk, target, table, engine, ProgressOption.listener(bar));
         }
         return UbdMain.OK;
     }

@@ -5,9 +5,9 @@ package org.ubdjvm.cow;
  * far and the total (both grow only). The CLI decides whether anything is shown.
  */
 @FunctionalInterface
-public interface Progress {
+public interface ProgressListener {
     /** Shows nothing. */
-    Progress NONE = (done, total) -> { };
+    ProgressListener NONE = (done, total) -> { };
 
     void update(long done, long total);
 }
