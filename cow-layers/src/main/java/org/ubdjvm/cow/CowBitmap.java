@@ -109,6 +109,33 @@ final class CowBitmap {
         return n;
     }
 
+    /**
+     * The last set sector, or -1: chunks of a page streamed from the end, then the last non-empty one byte by byte,
+     * so a disk written near its start costs one pass, never the whole bitmap in memory.
+     */
+    long highestSet() throws IOException {
+        long bytes = (Math.min(sectors, regionBits) + 7) >>> 3;
+        int step = pages.pageSize();
+        for (long end = bytes; end > 0; ) {
+            long start = Math.max(0, end - step);
+            if (pages.scan(start, end, FIRST_NONZERO, 0, 0) < 0) {
+                for (long o = end - 1; o >= start; o--) {
+                    int b = pages.byteAt(o);
+                    if (b != 0) {
+                        for (int bit = 7; bit >= 0; bit--) {
+                            long sector = (o << 3) + bit;
+                            if ((b & (1 << bit)) != 0 && sector < sectors) {
+                                return sector;
+                            }
+                        }
+                    }
+                }
+            }
+            end = start;
+        }
+        return -1;
+    }
+
     /** The first set sector at or after {@code from}, or -1; streamed like {@link #countSet}. */
     long firstSetFrom(long from) throws IOException {
         long limit = Math.min(sectors, regionBits);

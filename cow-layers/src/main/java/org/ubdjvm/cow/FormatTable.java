@@ -161,6 +161,11 @@ public final class FormatTable {
 
     /** Checks {@code spec.file()} as its format (named or probed); see {@link ImageFormat#check}. */
     public CheckReport check(OpenSpec spec, boolean repair) throws IOException {
+        return check(spec, repair ? Repair.ALL : Repair.NONE);
+    }
+
+    /** Checks {@code spec.file()}, repairing what {@code repair} allows; see {@link ImageFormat#check}. */
+    public CheckReport check(OpenSpec spec, Repair repair) throws IOException {
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
         return format.check(spec, repair, this);
     }

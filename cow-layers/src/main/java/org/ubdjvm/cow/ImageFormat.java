@@ -55,4 +55,17 @@ public interface ImageFormat {
      * @param spec the file, the format, and a user-named backing ({@link OpenSpec#backing()}) to check against
      */
     CheckReport check(OpenSpec spec, boolean repair, FormatTable table) throws IOException;
+
+    /**
+     * {@link #check(OpenSpec, boolean, FormatTable)} repairing only what {@code repair} allows. A format that cannot
+     * tell its leak repairs from its corruption repairs need not override it: for {@link Repair#LEAKS} it then
+     * repairs only a file whose findings are all leaks.
+     */
+    default CheckReport check(OpenSpec spec, Repair repair, FormatTable table) throws IOException {
+        if (repair != Repair.LEAKS) {
+            return check(spec, repair == Repair.ALL, table);
+        }
+        CheckReport found = check(spec, false, table);
+        return found.corruptions() == 0 && found.leaks() > 0 ? check(spec, true, table) : found;
+    }
 }

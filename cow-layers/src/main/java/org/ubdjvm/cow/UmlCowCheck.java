@@ -13,12 +13,13 @@ import org.ubdjvm.hostio.SyncEngine;
  * {@code check} of one UML COW file: every rule of {@link UmlCowConsistency} plus leaks, without opening the file as
  * an image. Repairs: a file too short for its bitmap or its data is extended as uml_mkcow sizes it (the missing
  * bitmap bytes read clear, so those sectors come from the backing again; missing data reads zeros); bits past the
- * disk are cleared; bytes past the data area are cut off. A backing that does not match is reported, never
- * "repaired": only the user knows which file is right.
+ * disk are cleared; bytes past the data area are cut off (a leak); a V1/V2 bitmap that overlaps its data is
+ * rewritten as V3 beside the file and renamed over it ({@link UmlCowRelayout}). A backing that does not match is
+ * reported, never "repaired": only the user knows which file is right.
  */
 final class UmlCowCheck {
     private final OpenSpec spec;
-    private final boolean repair;
+    private final Repair repair;
     private final FormatTable table;
     private final List<String> messages = new ArrayList<>();
     private int corruptions;
@@ -26,7 +27,7 @@ final class UmlCowCheck {
     private int corruptionsFixed;
     private int leaksFixed;
 
-    UmlCowCheck(OpenSpec spec, boolean repair, FormatTable table) {
+    UmlCowCheck(OpenSpec spec, Repair repair, FormatTable table) {
         this.spec = spec;
         this.repair = repair;
         this.table = table;
@@ -34,18 +35,38 @@ final class UmlCowCheck {
 
     CheckReport run() throws IOException {
         // locked like an open image: a repair beside a running guest would undo its writes
-        OpenMode mode = (repair ? OpenMode.READ_WRITE : OpenMode.READ_ONLY).withLock(!spec.forceShare());
+        OpenMode mode = (repair == Repair.NONE ? OpenMode.READ_ONLY : OpenMode.READ_WRITE).withLock(!spec.forceShare());
+        UmlCowHeader h;
+        long end;
         try (HostFile cow = HostFile.open(spec.file(), mode)) {
-            UmlCowHeader h = UmlCowHeader.decode(ProbeBytes.read(cow));
+            h = UmlCowHeader.decode(ProbeBytes.read(cow));
             checkLength(cow, h);
             checkBitmap(cow, h);
             checkBacking(h);
-            if (repair && corruptionsFixed + leaksFixed > 0) {
+            if (corruptionsFixed + leaksFixed > 0) {
                 cow.datasync();
             }
+            String overlap = UmlCowConsistency.bitmapOverlapsData(h);
+            if (overlap != null) {
+                corruption(overlap, repair.corruptions() ? "rewritten as V3, data moved to offset "
+                        + UmlCowRelayout.v3Of(h).dataOffset() : null);
+                if (repair.corruptions()) {
+                    h = UmlCowRelayout.rewrite(cow, h, spec.file());
+                }
+            }
         }
+        long highest;
+        long allocated;
+        try (HostFile cow = HostFile.open(spec.file(), OpenMode.READ_ONLY.withLock(!spec.forceShare()))) { // the repaired one, if renamed
+            CowBitmap bits = new CowBitmap(new MetadataPages(cow, h.bitmapOffset(),
+                    UmlCowConsistency.bitmapRegionLength(h), scanPage(cow), SCAN_CACHE_BYTES), h.sectors());
+            highest = bits.highestSet();
+            allocated = bits.countSet();
+            end = cow.size();
+        }
+        long dataEnd = h.dataOffset() + (highest + 1) * h.sectorSize();
         return new CheckReport(spec.file(), UmlCowFormat.NAME, corruptions, leaks, corruptionsFixed, leaksFixed,
-                messages);
+                messages).withUsage(Math.min(end, dataEnd), allocated, h.sectors());
     }
 
     /** A truncated bitmap or truncated data, and bytes past the last sector's data. */
@@ -59,16 +80,16 @@ final class UmlCowCheck {
         }
         long expected = h.dataOffset() + h.size(); // what uml_mkcow makes
         if (truncated != null) {
-            corruption(truncated, repair ? "file extended to " + expected + " bytes" : null);
-            if (repair) {
+            corruption(truncated, repair.corruptions() ? "file extended to " + expected + " bytes" : null);
+            if (repair.corruptions()) {
                 cow.extendSparse(expected);
             }
         }
         long end = h.dataOffset() + h.sectors() * h.sectorSize();
         if (fileLength > end) {
             leak((fileLength - end) + " bytes past the end of the data area (offset " + end + ")",
-                    repair ? "file cut to " + end + " bytes" : null);
-            if (repair) {
+                    repair.leaks() ? "file cut to " + end + " bytes" : null);
+            if (repair.leaks()) {
                 cow.truncate(end);
             }
         }
@@ -88,8 +109,8 @@ final class UmlCowCheck {
         if (past == 0) {
             return;
         }
-        corruption(UmlCowConsistency.bitsPastDiskReason(h, past), repair ? "bits cleared" : null);
-        if (repair) {
+        corruption(UmlCowConsistency.bitsPastDiskReason(h, past), repair.corruptions() ? "bits cleared" : null);
+        if (repair.corruptions()) {
             cow.write(ByteBuffer.wrap(new byte[] {(byte) (lastByte & ~past)}), at);
         }
     }

@@ -79,4 +79,19 @@ final class UmlCowConsistency {
         }
         return null;
     }
+
+    /**
+     * V1/V2 only (spec 4.2): the rounding bug puts the bits of the last sectors after the bitmap the formula sizes;
+     * when no padding follows it, they land on the first byte of data sector 0, so that byte is both.
+     */
+    static String bitmapOverlapsData(UmlCowHeader h) {
+        long bitsEnd = h.bitmapOffset() + (h.sectors() + 7) / 8;
+        if (!h.layout().floorBitmap() || bitsEnd <= h.dataOffset()) {
+            return null;
+        }
+        long first = (h.dataOffset() - h.bitmapOffset()) * 8;
+        return "bitmap overlaps data: the bits of sectors " + first + ".." + (h.sectors() - 1) + " lie at offset "
+                + h.dataOffset() + ", the first byte of data sector 0 (the " + h.layout().name()
+                + " rounding bug; the kernel cannot keep both)";
+    }
 }

@@ -228,6 +228,11 @@ public final class UmlCowFormat implements ImageFormat {
 
     @Override
     public CheckReport check(OpenSpec spec, boolean repair, FormatTable table) throws IOException {
+        return check(spec, repair ? Repair.ALL : Repair.NONE, table);
+    }
+
+    @Override
+    public CheckReport check(OpenSpec spec, Repair repair, FormatTable table) throws IOException {
         return new UmlCowCheck(spec, repair, table).run();
     }
 }
