@@ -50,6 +50,18 @@ final class CowBitmap {
         dirtyTo = Math.max(dirtyTo, (int) ((first + count - 1) >>> 3) + 1);
     }
 
+    /** Clears the bits of {@code [first, first + count)}; they go out with the next flush like set ones. */
+    synchronized void clear(long first, long count) {
+        if (count <= 0) {
+            return;
+        }
+        for (long s = first; s < first + count; s++) {
+            bits[(int) (s >>> 3)] &= (byte) ~(1 << (s & 7));
+        }
+        dirtyFrom = Math.min(dirtyFrom, (int) (first >>> 3));
+        dirtyTo = Math.max(dirtyTo, (int) ((first + count - 1) >>> 3) + 1);
+    }
+
     /** The dirty bytes as they are now, and forgets them; null when nothing is dirty. */
     synchronized DirtyBytes takeDirty() {
         if (dirtyFrom >= dirtyTo) {
