@@ -139,7 +139,7 @@ class ImageCommitTest {
     /**
      * Killed after some writes reached the base (an engine that fails from then on): the journal stays, the top
      * still opens (its header's mtime no longer matches) and reads the disk it read before, and a second commit
-     * finishes the job. (Broken on purpose once, by writing the journal after the copy: the top refused to open.)
+     * finishes the job. (Broken on purpose once, by writing the journal after the copy: no journal was left.)
      */
     @Test
     void anInterruptedCommitStillReadsTheOldDiskAndFinishesOnTheSecondRun() throws IOException {
