@@ -115,9 +115,11 @@ public final class UmlCowFormat implements ImageFormat {
      */
     private static void checkBacking(OpenSpec spec, UmlCowHeader h, BlockImage backing, Path backingPath)
             throws IOException {
-        boolean committing = CommitJournal.inProgress(spec.file(), backingPath, h.size());
-        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath,
-                committing);
+        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath);
+        boolean committing = mismatch != null && CommitJournal.inProgress(spec.file(), backingPath, h.size());
+        if (committing) {
+            mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath, true);
+        }
         if (mismatch != null) {
             throw new ImageException(spec.file(), mismatch);
         }
