@@ -42,6 +42,16 @@ final class CowBitmap {
         }
     };
 
+    private static final MetadataPages.PageEditor CLEAR_BITS = (p, at, o, n, first, count) -> {
+        long end = first + count;
+        for (int k = 0; k < n; k++) {
+            long byteSector = (o + k) << 3;
+            long lo = Math.max(first, byteSector);
+            long hi = Math.min(end, byteSector + 8);
+            p[at + k] &= (byte) ~(((1 << (hi - lo)) - 1) << (lo - byteSector));
+        }
+    };
+
     private final MetadataPages pages;
     private final long sectors;
     private final long regionBits;
@@ -95,6 +105,16 @@ final class CowBitmap {
         long firstByte = first >>> 3;
         long lastByte = (first + count - 1) >>> 3;
         pages.edit(firstByte, lastByte - firstByte + 1, SET_BITS, first, count);
+    }
+
+    /** Clears the bits of {@code [first, first + count)}; the pages go out with the next flush like set ones. */
+    void clear(long first, long count) throws IOException {
+        if (count <= 0) {
+            return;
+        }
+        long firstByte = first >>> 3;
+        long lastByte = (first + count - 1) >>> 3;
+        pages.edit(firstByte, lastByte - firstByte + 1, CLEAR_BITS, first, count);
     }
 
     /** Set bits of sectors of the disk, streamed page by page (the cache keeps its pages). */

@@ -83,6 +83,10 @@ public final class FormatTable {
         if (spec.depth() > MAX_CHAIN_DEPTH) {
             throw new ImageException(spec.file(), "backing chain deeper than " + MAX_CHAIN_DEPTH + " layers (a loop?)");
         }
+        if (spec.depth() > 0 && spec.openLayer() != null
+                && BackingPath.sameFile(spec.file(), spec.openLayer().info().filename())) {
+            return new SharedLayer(spec.openLayer());
+        }
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
         BlockImage image = format.open(spec, this);
         if (spec.format() != null || format != formats.get(0) || image.readOnly()) {

@@ -48,7 +48,7 @@ public final class UmlCowFormat implements ImageFormat {
             CowBitmap bitmap = loadBitmap(cow, header, fileLength, spec.metadata());
             Path backingPath = chooseBacking(spec, header);
             backing = openBacking(spec, table, backingPath, header.size());
-            checkBacking(spec.file(), header, backing, backingPath);
+            checkBacking(spec, header, backing, backingPath);
             // Read-only, a different backing is simply used (as uml_moo -b does); read-write, the kernel switches.
             if (spec.backing() != null && !spec.readOnly()
                     && !BackingPath.sameFile(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile()))) {
@@ -122,10 +122,24 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
-    private static void checkBacking(Path file, UmlCowHeader h, BlockImage backing, Path backingPath) throws IOException {
+    /**
+     * The kernel's checks; a backing mtime that differs while a commit into that backing is in progress (its
+     * journal beside this file) is accepted with a warning: the commit changes it, and this layer still reads right.
+     */
+    private static void checkBacking(OpenSpec spec, UmlCowHeader h, BlockImage backing, Path backingPath)
+            throws IOException {
         String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath);
+        boolean committing = mismatch != null && CommitJournal.inProgress(spec.file(), backingPath, h.size());
+        if (committing) {
+            mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath, true);
+        }
         if (mismatch != null) {
-            throw new ImageException(file, mismatch);
+            throw new ImageException(spec.file(), mismatch);
+        }
+        if (committing && HostFile.mtimeSeconds(backingPath) != h.mtime()) {
+            spec.warnings().accept(spec.file() + ": a commit into " + ImageException.quote(backingPath)
+                    + " was interrupted (" + CommitJournal.beside(spec.file()).getFileName() + "); the kernel refuses"
+                    + " this file until 'ubd commit " + spec.file() + "' finishes it");
         }
     }
 

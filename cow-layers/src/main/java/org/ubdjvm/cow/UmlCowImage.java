@@ -21,7 +21,7 @@ final class UmlCowImage implements BlockImage {
     private final HostFile cow;
     private final BlockImage backing;
     private final IoEngine engine;
-    private final UmlCowHeader header;
+    private volatile UmlCowHeader header;
     private final CowBitmap bitmap;
     private final MetadataFlusher flusher;
     private final long writableSectors;
@@ -242,6 +242,60 @@ final class UmlCowImage implements BlockImage {
     @Override
     public int cancelOlderThan(Duration age) {
         return engine.cancelOlderThan(age) + backing.cancelOlderThan(age); // one engine: the second finds none
+    }
+
+    @Override
+    public LayerFile layerFile() {
+        return new LayerFile() {
+            @Override
+            public void recordBacking(java.nio.file.Path newBacking) throws IOException {
+                rewriteHeader(newBacking);
+            }
+
+            @Override
+            public void empty(long length) throws IOException {
+                forget(length);
+            }
+        };
+    }
+
+    /** The header naming {@code newBacking} with its size and mtime, written as one checked sector, then synced. */
+    private void rewriteHeader(java.nio.file.Path newBacking) throws IOException {
+        UmlCowHeader h = header;
+        java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile());
+        String name = BackingPath.sameFile(newBacking, stored) ? h.backingFile() : BackingPath.absoluteLikeUmlMkcow(newBacking);
+        long size = java.nio.file.Files.size(newBacking);
+        if (size != h.size()) {
+            throw new ImageException(cow.path(), "backing file " + ImageException.quote(newBacking) + " has " + size
+                    + " bytes, this COW file's disk has " + h.size() + " (a UML COW layer has its backing's size)");
+        }
+        UmlCowHeader next = new UmlCowHeader(h.layout(), HostFile.mtimeSeconds(newBacking), size, h.sectorSize(),
+                h.alignment(), h.cowFormat(), name);
+        byte[] onDisk = new byte[h.layout().headerSize()];
+        cow.read(ByteBuffer.wrap(onDisk), 0);
+        UmlCowHeaderChange change = UmlCowHeaderChange.of(cow.path(), onDisk, h, next);
+        if (!change.empty()) {
+            BlockIo.await("header write", WaitLimit.DEFAULT, done -> {
+                engine.write(cow, ByteBuffer.wrap(change.bytes()), change.offset(), done);
+                engine.submit();
+            });
+            BlockIo.await("fdatasync", WaitLimit.DEFAULT, done -> {
+                engine.datasync(cow, done);
+                engine.submit();
+            });
+        }
+        header = next;
+    }
+
+    /**
+     * Clears the bits of {@code [0, length)} and makes that durable, then gives the data area's blocks back to the
+     * host. A crash between leaves data no bit points at: a leak, never a wrong read.
+     */
+    private void forget(long length) throws IOException {
+        long sectors = Math.min(length / ss, writableSectors);
+        bitmap.clear(0, sectors);
+        BlockIo.flush(this);
+        BlockIo.await("punch hole", WaitLimit.DEFAULT, done -> engine.punchHole(cow, dataOffset, sectors * ss, done));
     }
 
     @Override
