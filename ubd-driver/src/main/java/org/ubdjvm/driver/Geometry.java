@@ -38,13 +38,17 @@ public record Geometry(int cylinders, int heads, int sectors, Source source) {
      * addressing more sectors than the image has is refused, naming the device.
      */
     static Geometry of(DeviceSpec spec, BlockImage image) throws IOException {
-        Geometry given = spec.flags().geometry();
+        return of(spec.flags().geometry(), image, spec.name());
+    }
+
+    /** {@link #of(DeviceSpec, BlockImage)} for an image without a device ({@code ubd info}): {@code given} may be null. */
+    public static Geometry of(Geometry given, BlockImage image, String name) throws IOException {
         DiskGeometry recorded = given == null ? image.info().chainGeometry() : null;
         Geometry g = given != null ? given : recorded != null
                 ? new Geometry(recorded.cylinders(), recorded.heads(), recorded.sectors(), Source.IMAGE)
                 : umlDefault(image.capacity());
         if (g.capacitySectors() * image.sectorSize() > image.capacity()) {
-            throw new IOException(spec.name() + ": geometry " + g + " describes " + g.capacitySectors()
+            throw new IOException(name + ": geometry " + g + " describes " + g.capacitySectors()
                     * image.sectorSize() + " bytes, more than the image's " + image.capacity());
         }
         return g;

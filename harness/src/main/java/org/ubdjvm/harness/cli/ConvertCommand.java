@@ -37,6 +37,10 @@ final class ConvertCommand implements Callable<Integer> {
             description = "output format, one made from a size alone (default: ${DEFAULT-VALUE})")
     String outputFormat;
 
+    @Option(names = "--partition", paramLabel = "M",
+            description = "convert only partition M of IN's partition table (MBR or GPT), as dd of its sectors would")
+    Integer partition;
+
     @Parameters(index = "0", paramLabel = "IN")
     Path in;
 
@@ -49,7 +53,7 @@ final class ConvertCommand implements Callable<Integer> {
         table.byName(outputFormat); // an unknown name fails before anything is opened
         try (IoEngine engine = new SyncEngine();
              BlockImage disk = image.open(in, true, engine, spec.commandLine().getErr())) {
-            ImageCopy.convert(disk, out, outputFormat, table, engine, Warnings.to(spec.commandLine().getErr()));
+            ImageCopy.convert(partition == null ? disk : DiskReport.partition(disk, in, partition), out, outputFormat, table, engine, Warnings.to(spec.commandLine().getErr()));
         }
         return UbdMain.OK;
     }
