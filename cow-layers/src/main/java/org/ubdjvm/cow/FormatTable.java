@@ -42,11 +42,12 @@ public final class FormatTable {
     }
 
     /**
-     * raw, then UML COW (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field); new layers are
-     * UML COW.
+     * raw, then UML COW (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field), then the
+     * seed's DISK and HEADER (magics of their own); new layers are UML COW.
      */
     public static FormatTable standard() {
-        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat()), UmlCowFormat.NAME);
+        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat(),
+                new DiskFormat(), new HeaderFormat()), UmlCowFormat.NAME);
     }
 
     public List<ImageFormat> formats() {

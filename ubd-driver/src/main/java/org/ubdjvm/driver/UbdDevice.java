@@ -32,14 +32,20 @@ public final class UbdDevice implements AutoCloseable {
     /** What the device's engine holds now, for timeout messages. */
     private final Supplier<String> engineInFlight;
     private final Geometry geometry;
+    private final PartitionTable.Scan partitions;
+    /** The partition this device is ({@code ubd0p2}), or null for the whole disk. */
+    private final Partition partition;
 
-    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, OpenedImage opened) {
+    private UbdDevice(DeviceSpec spec, BlockImage image, RequestRing ring, OpenedImage opened, Geometry geometry,
+                      PartitionTable.Scan partitions, Partition partition) {
         this.spec = spec;
         this.image = image;
         this.ring = ring;
         this.engineName = opened.engineName();
         this.engineInFlight = opened.engineInFlight();
-        this.geometry = spec.flags().geometry() != null ? spec.flags().geometry() : Geometry.umlDefault(image.capacity());
+        this.geometry = geometry;
+        this.partitions = partitions;
+        this.partition = partition;
     }
 
     /**
@@ -75,31 +81,63 @@ public final class UbdDevice implements AutoCloseable {
                 .withWarnings(env.warnings());
         OpenedImage opened = env.images().open(open, spec.engineRequest());
         BlockImage image = opened.image();
-        if (f.geometry() != null && f.geometry().capacitySectors() * 512 > image.capacity()) {
-            image.close();
-            throw new IOException(spec.name() + ": geometry C" + f.geometry().cylinders() + "H" + f.geometry().heads()
-                    + "S" + f.geometry().sectors() + " describes " + f.geometry().capacitySectors() * 512
-                    + " bytes, more than the image's " + image.capacity());
+        Geometry geometry;
+        PartitionTable.Scan partitions;
+        try {
+            geometry = Geometry.of(spec, image);
+            partitions = PartitionTable.read(image, spec.name());
+        } catch (IOException | RuntimeException e) {
+            try {
+                image.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+        partitions.warnings().forEach(env.warnings());
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
         RingConfig ringConfig = env.ring().withName(spec.name());
         if (f.requestTimeoutSeconds() > 0) {
             ringConfig = ringConfig.withRequestTimeout(Duration.ofSeconds(f.requestTimeoutSeconds()));
         }
         RequestRing ring = new RequestRing(ringConfig, new ImageRequestHandler(spec.name(), image, mode, f.noTrim()));
-        return new UbdDevice(spec, image, ring, opened);
+        return new UbdDevice(spec, image, ring, opened, geometry, partitions, null);
+    }
+
+    /**
+     * Partition {@code number} of this disk as a device of its own ({@code ubd0p2}, the kernel's {@code ubda2}):
+     * the same ring and image, requests shifted to the partition's start and refused past its end. Closing the
+     * disk closes it; closing it does nothing.
+     *
+     * @throws IOException naming the device and the partitions it has, when there is no such partition
+     */
+    public UbdDevice partition(int number) throws IOException {
+        Partition p = partitions.partition(number);
+        if (partition != null || p == null) {
+            throw new IOException(name() + ": no partition " + number + " (" + (partitions.partitions().isEmpty()
+                    ? "partition table: " + partitions.scheme() : "partitions: " + partitions.partitions().stream()
+                    .map(q -> String.valueOf(q.number())).collect(java.util.stream.Collectors.joining(", "))) + ")");
+        }
+        return new UbdDevice(spec, image, ring, new OpenedImage(image, engineName, engineInFlight), geometry,
+                partitions, p);
+    }
+
+    /** What the disk's partition table holds (scheme, partitions, warnings), read when the device was opened. */
+    public PartitionTable.Scan partitions() {
+        return partitions;
     }
 
     public DeviceSpec spec() {
         return spec;
     }
 
+    /** {@code ubda}, or {@code ubda2} for a partition (the kernel's names). */
     public String name() {
-        return spec.name();
+        return partition == null ? spec.name() : spec.name() + partition.number();
     }
 
     public long capacity() {
-        return image.capacity();
+        return partition == null ? image.capacity() : partition.length();
     }
 
     public int sectorSize() {
@@ -136,12 +174,29 @@ public final class UbdDevice implements AutoCloseable {
 
     /** Queues a request; the completion runs on a host thread. Bad requests complete with an error, nothing written. */
     public void submit(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
-        ring.submit(op, offset, buffer, done);
+        if (partition != null && op != RequestOp.FLUSH && outside(op.name().toLowerCase(java.util.Locale.ROOT),
+                offset, buffer.remaining(), done)) {
+            return;
+        }
+        ring.submit(op, partition == null || op == RequestOp.FLUSH ? offset : partition.start() + offset, buffer, done);
+    }
+
+    /** A partition's request must lie inside it: the image below would let it reach the next partition. */
+    private boolean outside(String op, long offset, long length, RequestCompletion done) {
+        if (offset >= 0 && length >= 0 && length <= partition.length() - offset) {
+            return false;
+        }
+        done.completed(0, new IOException(name() + ": " + op + " of " + length + " bytes at offset " + offset
+                + " is outside the partition (" + partition.length() + " bytes)"));
+        return true;
     }
 
     /** Queues a discard: the range reads as zeros afterwards (refused with flag {@code t}). */
     public void discard(long offset, long length, RequestCompletion done) {
-        ring.submitDiscard(offset, length, done);
+        if (partition != null && outside("discard", offset, length, done)) {
+            return;
+        }
+        ring.submitDiscard(partition == null ? offset : partition.start() + offset, length, done);
     }
 
     /**
@@ -155,6 +210,9 @@ public final class UbdDevice implements AutoCloseable {
     /** Completes every queued request, then flushes and closes the image stack. */
     @Override
     public void close() throws IOException {
+        if (partition != null) {
+            return; // the disk's device owns the ring and the image
+        }
         ring.close();
         image.close();
     }

@@ -52,6 +52,10 @@ final class ConvertCommand implements Callable<Integer> {
     @Mixin
     ProgressOption progress;
 
+    @Option(names = "--partition", paramLabel = "M",
+            description = "convert only partition M of IN's partition table (MBR or GPT), as dd of its sectors would")
+    Integer partition;
+
     @Parameters(index = "0", paramLabel = "IN")
     Path in;
 
@@ -67,8 +71,9 @@ final class ConvertCommand implements Callable<Integer> {
                 .withOptions(CreateCommand.keyValues(options, spec.commandLine())).withWarnings(Warnings.to(err));
         try (IoEngine engine = new SyncEngine();
              BlockImage disk = image.open(in, true, engine, err);
-             Progress bar = progress.start("convert", disk.capacity(), false)) {
-            ImageCopy.convert(disk, target, table, engine, ProgressOption.listener(bar));
+             BlockImage source = partition == null ? disk : DiskReport.partition(disk, in, partition);
+             Progress bar = progress.start("convert", source.capacity(), false)) {
+            ImageCopy.convert(source, target, table, engine, ProgressOption.listener(bar));
         }
         return UbdMain.OK;
     }
