@@ -60,14 +60,17 @@ final class UmlCowConsistency {
                 + " lies past the end of the file (" + fileLength + " bytes)";
     }
 
-    /** The kernel's checks, in its order and words (spec 6.2): size first, then mtime; then the sector sizes. */
-    static String backingMismatch(UmlCowHeader h, long backingSize, int backingSectorSize, Path backingPath)
-            throws IOException {
+    /**
+     * The kernel's checks, in its order and words (spec 6.2): size first, then mtime (not for a {@code remote}
+     * backing, a protocol location with no mtime to compare); then the sector sizes.
+     */
+    static String backingMismatch(UmlCowHeader h, long backingSize, int backingSectorSize, Path backingPath,
+                                  boolean remote) throws IOException {
         if (h.size() != backingSize) {
             return "Size mismatch (" + h.size() + " vs " + backingSize + ") of COW header vs backing file "
                     + ImageException.quote(backingPath);
         }
-        long mtime = HostFile.mtimeSeconds(backingPath);
+        long mtime = remote ? h.mtime() : HostFile.mtimeSeconds(backingPath);
         if (h.mtime() != mtime) {
             return "mtime mismatch (" + h.mtime() + " vs " + mtime + ") of COW header vs backing file "
                     + ImageException.quote(backingPath);
