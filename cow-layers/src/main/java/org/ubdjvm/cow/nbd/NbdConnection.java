@@ -94,14 +94,14 @@ final class NbdConnection implements Closeable {
             export = NbdHandshake.negotiate(ch, uri.export());
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
-            String reason = expired.get() ? "no answer in " + timeout.toSeconds() + " s" : reason(e);
+            String reason = expired.get() ? "no answer in " + seconds(timeout) : reason(e);
             throw new ImageException(name, step + ": " + reason, e);
         } finally {
             watchdog.interrupt();
         }
         if (expired.get()) {
             closeQuietly(ch);
-            throw new ImageException(name, step + ": no answer in " + timeout.toSeconds() + " s");
+            throw new ImageException(name, step + ": no answer in " + seconds(timeout));
         }
         NbdConnection c = new NbdConnection(name, ch, export);
         c.start(uri.toString());
@@ -168,7 +168,7 @@ final class NbdConnection implements Closeable {
             return 0;
         }
         int n = inFlight.size();
-        lose("no reply from the server in " + age.toSeconds() + " s; connection dropped");
+        lose("no reply from the server in " + seconds(age) + "; connection dropped");
         return n;
     }
 
@@ -355,6 +355,11 @@ final class NbdConnection implements Closeable {
 
     private ImageException serverError(NbdCommand c, int error, String text) {
         return failure(c, "the NBD server answered " + Errno.describe(error) + (text.isBlank() ? "" : ": " + text.strip()));
+    }
+
+    /** "30 s", or "0.5 s" for a short wait. */
+    static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
     }
 
     /** A socket error as one line: the server's hang-up, a closed socket, or the errno's name and text. */

@@ -202,7 +202,7 @@ final class NbdImage implements BlockImage {
         try {
             return reply.get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new ImageException(name, what + " did not complete in " + limit.toSeconds() + " s: "
+            throw new ImageException(name, what + " did not complete in " + NbdConnection.seconds(limit) + ": "
                     + Errno.describe(Errno.ETIMEDOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
