@@ -69,36 +69,33 @@ final class NbdImage implements BlockImage {
 
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
-        int length = dst.remaining();
-        int start = dst.position();
+        int inside = (int) Math.min(dst.remaining(), size() - offset);
+        Zeros.fill(dst, dst.position() + inside, dst.limit());
+        transfer(NbdWire.CMD_READ, 0, offset, dst, done, "read");
+    }
+
+    /** Bytes past the export's size, in its last sector, are dropped: the export has nowhere to keep them. */
+    @Override
+    public void write(long offset, ByteBuffer src, IoCompletion done) {
+        boolean fua = syncWrites && export.has(NbdWire.FLAG_SEND_FUA);
+        transfer(NbdWire.CMD_WRITE, fua ? NbdWire.CMD_FLAG_FUA : 0, offset, src,
+                syncWrites && !fua ? flushAfter(done) : done, "write");
+    }
+
+    /** A read into or a write from {@code buf}, the part inside the export, in commands of at most maxChunk. */
+    private void transfer(int type, int flags, long offset, ByteBuffer buf, IoCompletion done, String verb) {
+        int length = buf.remaining();
+        int start = buf.position();
         int inside = (int) Math.min(length, size() - offset);
-        Zeros.fill(dst, start + inside, start + length);
-        String what = "read of " + length + " bytes at offset " + offset;
+        String what = verb + " of " + length + " bytes at offset " + offset;
         Join join = new Join(done, length);
         for (int at = 0; at < inside; at += maxChunk) {
             int n = Math.min(maxChunk, inside - at);
-            ByteBuffer into = dst.duplicate().limit(start + at + n).position(start + at);
+            ByteBuffer part = buf.duplicate().limit(start + at + n).position(start + at);
             join.fork();
-            connection.submit(new NbdCommand(NbdWire.CMD_READ, 0, offset + at, n, null, into, join, what));
-        }
-        join.arm();
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, IoCompletion done) {
-        int length = src.remaining();
-        int start = src.position();
-        int inside = (int) Math.min(length, size() - offset);
-        boolean fua = syncWrites && export.has(NbdWire.FLAG_SEND_FUA);
-        IoCompletion then = syncWrites && !fua ? flushAfter(done) : done;
-        String what = "write of " + length + " bytes at offset " + offset;
-        Join join = new Join(then, length);
-        for (int at = 0; at < inside; at += maxChunk) {
-            int n = Math.min(maxChunk, inside - at);
-            ByteBuffer payload = src.duplicate().limit(start + at + n).position(start + at);
-            join.fork();
-            connection.submit(new NbdCommand(NbdWire.CMD_WRITE, fua ? NbdWire.CMD_FLAG_FUA : 0, offset + at, n,
-                    payload, null, join, what));
+            boolean read = type == NbdWire.CMD_READ;
+            connection.submit(new NbdCommand(type, flags, offset + at, n, read ? null : part, read ? part : null,
+                    join, what));
         }
         join.arm();
     }
