@@ -23,6 +23,17 @@ public interface ImageFormat {
     boolean probe(ProbeBytes head);
 
     /**
+     * A protocol layer's claim on a location that is not a host file (qemu's {@code protocol_name}, found by
+     * {@code bdrv_find_protocol}), by its name alone, e.g. a URI scheme: the name as an upper layer's header is to
+     * store it, or null when the name is not this format's (the default: a host file). The table asks every entry
+     * before it reads a byte, so such a location is never probed, resolved as a path or checked for an mtime. No
+     * I/O, no exceptions: a malformed name this format claims fails in {@link #open}.
+     */
+    default String claimLocation(String name) {
+        return null;
+    }
+
+    /**
      * Opens {@code spec.file()} as this format and, through {@code table}, every layer below it (qemu's
      * {@code bdrv_open}). Open applies the format's consistency checks and refuses a bad file with one
      * {@link ImageException} naming the file, the field or offset and the reason, leaving the file as it was.

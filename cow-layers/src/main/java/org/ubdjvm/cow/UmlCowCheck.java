@@ -126,14 +126,15 @@ final class UmlCowCheck {
     private void checkBacking(UmlCowHeader h) throws IOException {
         Path backingPath;
         try {
-            backingPath = UmlCowFormat.chooseBacking(spec, h);
+            backingPath = UmlCowFormat.chooseBacking(spec, h, table);
         } catch (ImageException e) {
             corruption(e.reason(), null);
             return;
         }
         OpenSpec withEngine = spec.engine() != null ? spec : spec.withEngine(new SyncEngine()); // only metadata is read
         try (BlockImage backing = UmlCowFormat.openBacking(withEngine, table, backingPath, h.size())) {
-            String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath);
+            String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath,
+                    BackingPath.remote(backingPath, table));
             if (mismatch != null) {
                 corruption(mismatch, null);
             }

@@ -67,15 +67,18 @@ final class UmlCowConsistency {
         return backingMismatch(h, backingSize, backingSectorSize, backingPath, false);
     }
 
-    /** As above; with {@code anyMtime} (a commit into the backing is in progress) the mtime is not compared. */
+    /**
+     * As above; with {@code skipMtime} the mtime is not compared: a {@code remote} backing (a protocol location, no
+     * mtime to compare) or one a commit in progress is writing.
+     */
     static String backingMismatch(UmlCowHeader h, long backingSize, int backingSectorSize, Path backingPath,
-                                  boolean anyMtime) throws IOException {
+                                  boolean skipMtime) throws IOException {
         if (h.size() != backingSize) {
             return "Size mismatch (" + h.size() + " vs " + backingSize + ") of COW header vs backing file "
                     + ImageException.quote(backingPath);
         }
-        long mtime = HostFile.mtimeSeconds(backingPath);
-        if (h.mtime() != mtime && !anyMtime) {
+        long mtime = skipMtime ? h.mtime() : HostFile.mtimeSeconds(backingPath);
+        if (h.mtime() != mtime) {
             return "mtime mismatch (" + h.mtime() + " vs " + mtime + ") of COW header vs backing file "
                     + ImageException.quote(backingPath);
         }
