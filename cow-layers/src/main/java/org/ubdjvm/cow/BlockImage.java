@@ -104,6 +104,11 @@ public interface BlockImage extends Closeable {
      */
     int cancelOlderThan(Duration age);
 
+    /** This layer's own file, for commit and rebase; null for a layer without a backing file (raw). */
+    default LayerFile layerFile() {
+        return null;
+    }
+
     /** What this layer is and what lies below it. */
     ImageInfo info() throws IOException;
 

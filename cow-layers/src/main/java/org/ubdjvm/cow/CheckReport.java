@@ -16,9 +16,13 @@ import java.util.List;
  * @param leaksFixed       of the leaks, those repaired
  * @param messages         one line per finding, naming the field or offset and the reason (and the repair, if made);
  *                         the file is not repeated in them
+ * @param imageEndOffset   where the layer's last data ends in its file (qemu's {@code image-end-offset}); 0 unknown
+ * @param allocatedClusters units of the layer's allocation (sectors of a COW) it holds; 0 when none or unknown
+ * @param totalClusters    units of allocation the layer can hold; 0 when it has no such units (raw)
  */
 public record CheckReport(Path file, String format, int corruptions, int leaks, int corruptionsFixed,
-                          int leaksFixed, List<String> messages) {
+                          int leaksFixed, List<String> messages, long imageEndOffset, long allocatedClusters,
+                          long totalClusters) {
 
     public CheckReport {
         messages = List.copyOf(messages);
@@ -26,6 +30,18 @@ public record CheckReport(Path file, String format, int corruptions, int leaks, 
             throw new IllegalArgumentException("more fixed than found: " + corruptionsFixed + "/" + corruptions
                     + ", " + leaksFixed + "/" + leaks);
         }
+    }
+
+    /** Findings only, no usage figures. */
+    public CheckReport(Path file, String format, int corruptions, int leaks, int corruptionsFixed, int leaksFixed,
+                       List<String> messages) {
+        this(file, format, corruptions, leaks, corruptionsFixed, leaksFixed, messages, 0, 0, 0);
+    }
+
+    /** This report with the usage figures of qemu-img check's report. */
+    public CheckReport withUsage(long endOffset, long allocated, long total) {
+        return new CheckReport(file, format, corruptions, leaks, corruptionsFixed, leaksFixed, messages, endOffset,
+                allocated, total);
     }
 
     /** Nothing found. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.ubdjvm.cow.nbd.NbdFormat;
 import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.HostIoException;
 import org.ubdjvm.hostio.OpenMode;
@@ -64,11 +65,13 @@ public final class FormatTable {
     }
 
     /**
-     * raw, then UML COW (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field); new layers are
-     * UML COW.
+     * raw, then UML COW (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field), then the
+     * seed's DISK and HEADER (magics of their own); new layers are UML COW. NBD is a protocol layer, found by its URI
+     * (nbd://, nbd+unix://), never by probing.
      */
     public static FormatTable standard() {
-        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat()), UmlCowFormat.NAME);
+        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat(),
+                new DiskFormat(), new HeaderFormat(), new NbdFormat()), UmlCowFormat.NAME);
     }
 
     public List<ImageFormat> formats() {
@@ -107,6 +110,10 @@ public final class FormatTable {
         }
         if (openLayer != null && spec.depth() > 0 && BackingPath.sameFile(spec.file(), openLayer.file())) {
             return openLayer.image();
+        }
+        if (spec.depth() > 0 && spec.openLayer() != null
+                && BackingPath.sameFile(spec.file(), spec.openLayer().info().filename())) {
+            return new SharedLayer(spec.openLayer());
         }
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
         BlockImage image = format.open(spec, this);
@@ -184,14 +191,42 @@ public final class FormatTable {
                 : "known: " + declared.stream().map(CreateOption::name).collect(Collectors.joining(", "));
     }
 
+    /** The entry that claims {@code location} by its name (a protocol layer such as an NBD URI), or null: a host file. */
+    public ImageFormat protocolFor(String location) {
+        for (ImageFormat f : formats) {
+            if (f.claimLocation(location) != null) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** How an upper layer's header stores {@code location} when a protocol layer claims it; null for a host file. */
+    public String protocolLocation(String location) {
+        ImageFormat protocol = protocolFor(location);
+        return protocol == null ? null : protocol.claimLocation(location);
+    }
+
     /** Checks {@code spec.file()} as its format (named or probed); see {@link ImageFormat#check}. */
     public CheckReport check(OpenSpec spec, boolean repair) throws IOException {
+        return check(spec, repair ? Repair.ALL : Repair.NONE);
+    }
+
+    /** Checks {@code spec.file()}, repairing what {@code repair} allows; see {@link ImageFormat#check}. */
+    public CheckReport check(OpenSpec spec, Repair repair) throws IOException {
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
         return format.check(spec, repair, this);
     }
 
-    /** The format that claims the file, or raw. */
+    /**
+     * The format that claims the file: a protocol layer claiming its name ({@link ImageFormat#claimLocation}), else
+     * the first entry whose probe claims its first bytes, else raw.
+     */
     public ImageFormat probe(OpenSpec spec) throws IOException {
+        ImageFormat protocol = protocolFor(spec.file().toString());
+        if (protocol != null) {
+            return protocol;
+        }
         ProbeBytes head;
         try (HostFile f = HostFile.open(spec.file(), OpenMode.READ_ONLY)) {
             head = ProbeBytes.read(f);

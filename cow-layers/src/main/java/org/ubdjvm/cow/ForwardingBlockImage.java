@@ -78,6 +78,11 @@ public abstract class ForwardingBlockImage implements BlockImage {
     }
 
     @Override
+    public LayerFile layerFile() {
+        return delegate.layerFile();
+    }
+
+    @Override
     public ImageInfo info() throws IOException {
         return delegate.info();
     }

@@ -23,6 +23,17 @@ public interface ImageFormat {
     boolean probe(ProbeBytes head);
 
     /**
+     * A protocol layer's claim on a location that is not a host file (qemu's {@code protocol_name}, found by
+     * {@code bdrv_find_protocol}), by its name alone, e.g. a URI scheme: the name as an upper layer's header is to
+     * store it, or null when the name is not this format's (the default: a host file). The table asks every entry
+     * before it reads a byte, so such a location is never probed, resolved as a path or checked for an mtime. No
+     * I/O, no exceptions: a malformed name this format claims fails in {@link #open}.
+     */
+    default String claimLocation(String name) {
+        return null;
+    }
+
+    /**
      * Opens {@code spec.file()} as this format and, through {@code table}, every layer below it (qemu's
      * {@code bdrv_open}). Open applies the format's consistency checks and refuses a bad file with one
      * {@link ImageException} naming the file, the field or offset and the reason, leaving the file as it was.
@@ -55,4 +66,17 @@ public interface ImageFormat {
      * @param spec the file, the format, and a user-named backing ({@link OpenSpec#backing()}) to check against
      */
     CheckReport check(OpenSpec spec, boolean repair, FormatTable table) throws IOException;
+
+    /**
+     * {@link #check(OpenSpec, boolean, FormatTable)} repairing only what {@code repair} allows. A format that cannot
+     * tell its leak repairs from its corruption repairs need not override it: for {@link Repair#LEAKS} it then
+     * repairs only a file whose findings are all leaks.
+     */
+    default CheckReport check(OpenSpec spec, Repair repair, FormatTable table) throws IOException {
+        if (repair != Repair.LEAKS) {
+            return check(spec, repair == Repair.ALL, table);
+        }
+        CheckReport found = check(spec, false, table);
+        return found.corruptions() == 0 && found.leaks() > 0 ? check(spec, true, table) : found;
+    }
 }

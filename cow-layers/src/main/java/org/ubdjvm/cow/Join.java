@@ -8,24 +8,24 @@ import org.ubdjvm.hostio.IoCompletion;
  * Completes one request after all of its parts (runs of sectors served by different layers) complete. The count
  * starts at one for the caller, so parts finishing while others are still being issued cannot complete it early.
  */
-final class Join implements IoCompletion {
+public final class Join implements IoCompletion {
     private final AtomicInteger pending = new AtomicInteger(1);
     private final IoCompletion done;
     private final long result;
     private volatile IOException error;
 
-    Join(IoCompletion done, long result) {
+    public Join(IoCompletion done, long result) {
         this.done = done;
         this.result = result;
     }
 
     /** Call before issuing each part. */
-    void fork() {
+    public void fork() {
         pending.incrementAndGet();
     }
 
     /** Call once after every part was issued. */
-    void arm() {
+    public void arm() {
         done(0, null);
     }
 

@@ -19,13 +19,26 @@ import org.ubdjvm.hostio.OpenMode;
  * @param depth           layers above this one; bounds backing chains so a loop fails instead of recursing
  * @param forceShare      take no lock on any layer (the kernel's {@code c} flag, qemu-img's {@code -U}); by default
  *                        each layer carries the kernel's lock, write on a read-write top, read below
+ * @param metadata        page size and cache size of each layer's metadata (COW bitmap) cache
+ * @param direct          open every layer's file O_DIRECT (bypassing the host's page cache)
+ * @param openLayer       a layer this caller already has open (or null): a chain that reaches its file below the top
+ *                        reads through it instead of opening the file again, which one process may not do while
+ *                        either open writes. Commit opens its base read-write and the chain above it this way
+ *                        (qemu's node reference); the chain never closes it
  */
 public record OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites,
-                       IoEngine engine, Consumer<String> warnings, int depth, boolean forceShare) {
+                       IoEngine engine, Consumer<String> warnings, int depth, boolean forceShare,
+                       MetadataCacheOptions metadata, boolean direct, BlockImage openLayer) {
 
     public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
                     Consumer<String> warnings, int depth) {
         this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, false);
+    }
+
+    public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
+                    Consumer<String> warnings, int depth, boolean forceShare) {
+        this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                MetadataCacheOptions.DEFAULT, false, null);
     }
 
     /** A spec without an engine, for {@link ImageOpener#open}, which supplies one. */
@@ -38,41 +51,70 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
     }
 
     public OpenSpec withForceShare(boolean share) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, share);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, share, metadata,
+                direct, openLayer);
     }
 
-    /** How a format opens {@link #file()}: read-only or read-write (O_DSYNC with syncWrites), locked unless shared. */
+    public OpenSpec withMetadata(MetadataCacheOptions m) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare, m,
+                direct, openLayer);
+    }
+
+    public OpenSpec withDirect(boolean d) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, d, openLayer);
+    }
+
+    /**
+     * How a format opens {@link #file()}: read-only or read-write (O_DSYNC with syncWrites), O_DIRECT if asked,
+     * locked unless shared.
+     */
     public OpenMode hostMode() {
         OpenMode mode = readOnly ? OpenMode.READ_ONLY : OpenMode.READ_WRITE.withSyncWrites(syncWrites);
-        return mode.withLock(!forceShare);
+        return mode.withLock(!forceShare).withDirect(direct);
     }
 
     public OpenSpec withFormat(String f) {
-        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct, openLayer);
     }
 
     public OpenSpec withBacking(Path b) {
-        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct, openLayer);
     }
 
     public OpenSpec withReadOnly(boolean ro) {
-        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct, openLayer);
     }
 
     public OpenSpec withSyncWrites(boolean sync) {
-        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth, forceShare);
+        return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth, forceShare,
+                metadata, direct, openLayer);
     }
 
     public OpenSpec withEngine(IoEngine e) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth, forceShare);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth, forceShare,
+                metadata, direct, openLayer);
     }
 
     public OpenSpec withWarnings(Consumer<String> w) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth, forceShare);
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth, forceShare,
+                metadata, direct, openLayer);
     }
 
-    /** The spec for a layer below this one: read-only, probed, its own stored backing path, shared if this is. */
+    public OpenSpec withOpenLayer(BlockImage layer) {
+        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
+                metadata, direct, layer);
+    }
+
+    /**
+     * The spec for a layer below this one: read-only, probed, its own stored backing path, shared, direct and cached
+     * as this one is.
+     */
     OpenSpec lower(Path lowerFile) {
-        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1, forceShare);
+        return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1, forceShare, metadata,
+                direct, openLayer);
     }
 }

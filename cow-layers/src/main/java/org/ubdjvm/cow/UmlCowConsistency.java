@@ -1,7 +1,6 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.ubdjvm.hostio.HostFile;
 
@@ -24,23 +23,18 @@ final class UmlCowConsistency {
     }
 
     /**
-     * The bitmap bytes of every sector, as far as the file holds them (the rest clear). For V1/V2 the version's
-     * formula can drop the last bits (the rounding bug); those are read from the padding before the data area and
-     * count as clear where they would overlap the data.
+     * The bytes of the bitmap held in the file: the version's formula's bytes, and for V1/V2 (whose formula can drop
+     * the last bits, the rounding bug) the bits of the remaining sectors as far as they lie in the padding before the
+     * data area; bits that would overlap the data count as clear.
      */
-    static byte[] readBitmap(HostFile cow, UmlCowHeader h, long fileLength) throws IOException {
-        long bo = h.bitmapOffset();
-        int needed = (int) ((h.sectors() + 7) / 8);
-        int readable = (int) Math.max(0, Math.min(needed, Math.min(fileLength, h.dataOffset()) - bo));
-        byte[] bits = new byte[needed];
-        cow.read(ByteBuffer.wrap(bits, 0, readable), bo);
-        return bits;
+    static long bitmapRegionLength(UmlCowHeader h) {
+        return Math.max(0, Math.min((h.sectors() + 7) / 8, h.dataOffset() - h.bitmapOffset()));
     }
 
     /** Bits of the last bitmap byte past the last sector (the kernel ignores them; nothing should set them). */
-    static int bitsPastDisk(UmlCowHeader h, byte[] bits) {
+    static int bitsPastDisk(UmlCowHeader h, int lastByte) {
         int used = (int) (h.sectors() % 8);
-        return used == 0 ? 0 : bits[bits.length - 1] & 0xFF & ~((1 << used) - 1);
+        return used == 0 ? 0 : lastByte & 0xFF & ~((1 << used) - 1);
     }
 
     static String bitsPastDiskReason(UmlCowHeader h, int pastBits) {
@@ -49,25 +43,41 @@ final class UmlCowConsistency {
                 + " sectors): bits 0x" + Integer.toHexString(pastBits);
     }
 
-    /** Every set bit must point at data inside the file. */
-    static String dataPastEnd(UmlCowHeader h, CowBitmap bitmap, long fileLength) {
-        long highest = bitmap.highestSet();
-        long at = h.dataOffset() + highest * h.sectorSize();
-        if (highest < 0 || at < fileLength) {
+    /**
+     * Every set bit must point at data inside the file. Only the bits of sectors whose data lies past the end are
+     * read (none for a file of full length, as uml_mkcow makes it), so opening a huge COW reads no whole bitmap.
+     */
+    static String dataPastEnd(UmlCowHeader h, CowBitmap bitmap, long fileLength) throws IOException {
+        long firstMissing = Math.max(0, (fileLength - h.dataOffset() + h.sectorSize() - 1) / h.sectorSize());
+        if (firstMissing >= h.sectors()) {
             return null;
         }
-        return "data truncated: sector " + highest + " is marked in the bitmap but its data at offset " + at
+        long set = bitmap.firstSetFrom(firstMissing);
+        if (set < 0) {
+            return null;
+        }
+        long at = h.dataOffset() + set * h.sectorSize();
+        return "data truncated: sector " + set + " is marked in the bitmap but its data at offset " + at
                 + " lies past the end of the file (" + fileLength + " bytes)";
     }
 
     /** The kernel's checks, in its order and words (spec 6.2): size first, then mtime; then the sector sizes. */
     static String backingMismatch(UmlCowHeader h, long backingSize, int backingSectorSize, Path backingPath)
             throws IOException {
+        return backingMismatch(h, backingSize, backingSectorSize, backingPath, false);
+    }
+
+    /**
+     * As above; with {@code skipMtime} the mtime is not compared: a {@code remote} backing (a protocol location, no
+     * mtime to compare) or one a commit in progress is writing.
+     */
+    static String backingMismatch(UmlCowHeader h, long backingSize, int backingSectorSize, Path backingPath,
+                                  boolean skipMtime) throws IOException {
         if (h.size() != backingSize) {
             return "Size mismatch (" + h.size() + " vs " + backingSize + ") of COW header vs backing file "
                     + ImageException.quote(backingPath);
         }
-        long mtime = HostFile.mtimeSeconds(backingPath);
+        long mtime = skipMtime ? h.mtime() : HostFile.mtimeSeconds(backingPath);
         if (h.mtime() != mtime) {
             return "mtime mismatch (" + h.mtime() + " vs " + mtime + ") of COW header vs backing file "
                     + ImageException.quote(backingPath);
@@ -77,5 +87,20 @@ final class UmlCowConsistency {
                     + h.sectorSize() + " is not a multiple of the backing file's " + backingSectorSize);
         }
         return null;
+    }
+
+    /**
+     * V1/V2 only (spec 4.2): the rounding bug puts the bits of the last sectors after the bitmap the formula sizes;
+     * when no padding follows it, they land on the first byte of data sector 0, so that byte is both.
+     */
+    static String bitmapOverlapsData(UmlCowHeader h) {
+        long bitsEnd = h.bitmapOffset() + (h.sectors() + 7) / 8;
+        if (!h.layout().floorBitmap() || bitsEnd <= h.dataOffset()) {
+            return null;
+        }
+        long first = (h.dataOffset() - h.bitmapOffset()) * 8;
+        return "bitmap overlaps data: the bits of sectors " + first + ".." + (h.sectors() - 1) + " lie at offset "
+                + h.dataOffset() + ", the first byte of data sector 0 (the " + h.layout().name()
+                + " rounding bug; the kernel cannot keep both)";
     }
 }

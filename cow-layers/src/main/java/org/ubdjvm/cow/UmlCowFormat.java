@@ -45,16 +45,17 @@ public final class UmlCowFormat implements ImageFormat {
                 spec.warnings().accept(spec.file() + ": read_cow_header - broken V3 file with 64-bit layout - recovering content.");
             }
             long fileLength = cow.size();
-            CowBitmap bitmap = loadBitmap(cow, header, fileLength);
-            Path backingPath = chooseBacking(spec, header);
+            CowBitmap bitmap = loadBitmap(cow, header, fileLength, spec.metadata());
+            Path backingPath = chooseBacking(spec, header, table);
             backing = openBacking(spec, table, backingPath, header.size());
-            checkBacking(spec.file(), header, backing, backingPath);
+            checkBacking(spec, header, backing, backingPath, table);
             // Read-only, a different backing is simply used (as uml_moo -b does); read-write, the kernel switches.
             if (spec.backing() != null && !spec.readOnly()
-                    && !BackingPath.sameFile(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile()))) {
+                    && !BackingPath.sameBacking(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile(),
+                    table), table)) {
                 spec.warnings().accept("Backing file mismatch - " + ImageException.quote(backingPath) + " requested, "
                         + ImageException.quote(header.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
-                header = switchBacking(cow, header, backingPath, spec);
+                header = switchBacking(cow, header, backingPath, spec, table);
             }
             return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, spec.syncWrites());
         } catch (IOException | RuntimeException e) {
@@ -66,13 +67,26 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
-    /** Reads the bitmap; refuses a file too short for it, or with a set bit whose data lies past the end. */
-    private static CowBitmap loadBitmap(HostFile cow, UmlCowHeader h, long fileLength) throws IOException {
+    /**
+     * The bitmap as pages read on demand; refuses a file too short for it, or with a set bit whose data lies past the
+     * end (reading only the bits of the missing sectors). O_DIRECT needs the data area on a block boundary: the last
+     * bitmap block is then the bitmap's alone, and data transfers can be aligned at all.
+     */
+    static CowBitmap loadBitmap(HostFile cow, UmlCowHeader h, long fileLength, MetadataCacheOptions cache)
+            throws IOException {
         String truncated = UmlCowConsistency.bitmapTruncated(h, fileLength);
         if (truncated != null) {
             throw new ImageException(cow.path(), truncated);
         }
-        CowBitmap bitmap = new CowBitmap(UmlCowConsistency.readBitmap(cow, h, fileLength), h.sectors());
+        int block = cow.directAlignment();
+        if (block > 0 && h.dataOffset() % block != 0) {
+            throw new ImageException(cow.path(), "cannot open with O_DIRECT: the data area starts at offset "
+                    + h.dataOffset() + ", not on a " + block + "-byte block; open it without direct, or convert it"
+                    + " to V3 (whose data area uml_mkcow aligns to 4096)");
+        }
+        MetadataPages pages = new MetadataPages(cow, h.bitmapOffset(), UmlCowConsistency.bitmapRegionLength(h),
+                Math.max(cache.pageSize(), block), cache.cacheBytes());
+        CowBitmap bitmap = new CowBitmap(pages, h.sectors());
         String pastEnd = UmlCowConsistency.dataPastEnd(h, bitmap, fileLength);
         if (pastEnd != null) {
             throw new ImageException(cow.path(), pastEnd);
@@ -80,7 +94,7 @@ public final class UmlCowFormat implements ImageFormat {
         return bitmap;
     }
 
-    static Path chooseBacking(OpenSpec spec, UmlCowHeader header) throws ImageException {
+    static Path chooseBacking(OpenSpec spec, UmlCowHeader header, FormatTable table) throws ImageException {
         if (spec.backing() != null) {
             return spec.backing();
         }
@@ -88,16 +102,19 @@ public final class UmlCowFormat implements ImageFormat {
             throw ImageException.field(spec.file(), "backing_file", header.layout().backingOffset(),
                     "empty backing file name; give the backing file explicitly");
         }
-        return BackingPath.resolveStored(spec.file(), header.backingFile());
+        return BackingPath.resolveStored(spec.file(), header.backingFile(), table);
     }
 
     /**
      * Opens the layer below. A backing whose length is the size this header records is raw, whatever its first bytes
      * look like: the kernel always opens a backing as raw, and a guest may have written a COW-looking header into
      * its disk. A real COW file is always longer than its virtual size (header, bitmap), so a COW backing is still
-     * found by probing.
+     * found by probing. A protocol location (an NBD URI) is opened by the protocol layer that claims it.
      */
     static BlockImage openBacking(OpenSpec spec, FormatTable table, Path backingPath, long size) throws IOException {
+        if (BackingPath.remote(backingPath, table)) {
+            return table.open(spec.lower(backingPath));
+        }
         if (!Files.exists(backingPath)) {
             throw new ImageException(spec.file(), "backing file " + ImageException.quote(backingPath) + ": no such file");
         }
@@ -109,10 +126,27 @@ public final class UmlCowFormat implements ImageFormat {
         }
     }
 
-    private static void checkBacking(Path file, UmlCowHeader h, BlockImage backing, Path backingPath) throws IOException {
-        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath);
+    /**
+     * The kernel's checks; the mtime is not compared for a remote backing (a protocol location), and a backing mtime
+     * that differs while a commit into that backing is in progress (its journal beside this file) is accepted with
+     * a warning: the commit changes it, and this layer still reads right.
+     */
+    private static void checkBacking(OpenSpec spec, UmlCowHeader h, BlockImage backing, Path backingPath,
+                                     FormatTable table) throws IOException {
+        boolean remote = BackingPath.remote(backingPath, table);
+        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath,
+                remote);
+        boolean committing = mismatch != null && CommitJournal.inProgress(spec.file(), backingPath, h.size());
+        if (committing) {
+            mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath, true);
+        }
         if (mismatch != null) {
-            throw new ImageException(file, mismatch);
+            throw new ImageException(spec.file(), mismatch);
+        }
+        if (committing && HostFile.mtimeSeconds(backingPath) != h.mtime()) {
+            spec.warnings().accept(spec.file() + ": a commit into " + ImageException.quote(backingPath)
+                    + " was interrupted (" + CommitJournal.beside(spec.file()).getFileName() + "); the kernel refuses"
+                    + " this file until 'ubd commit " + spec.file() + "' finishes it");
         }
     }
 
@@ -121,10 +155,10 @@ public final class UmlCowFormat implements ImageFormat {
      * version and layout (the kernel rewrites any header as V3 without moving the bitmap, which corrupts V1/V2).
      * The new header is decoded back and must describe the same bitmap and data before it is written.
      */
-    private static UmlCowHeader switchBacking(HostFile cow, UmlCowHeader h, Path backingPath, OpenSpec spec)
-            throws IOException {
+    private static UmlCowHeader switchBacking(HostFile cow, UmlCowHeader h, Path backingPath, OpenSpec spec,
+                                              FormatTable table) throws IOException {
         UmlCowHeader switched = new UmlCowHeader(h.layout(), h.mtime(), h.size(), h.sectorSize(), h.alignment(),
-                h.cowFormat(), BackingPath.absoluteLikeUmlMkcow(backingPath));
+                h.cowFormat(), BackingPath.stored(backingPath, table));
         byte[] bytes = switched.encode(spec.file());
         UmlCowHeader check = UmlCowHeader.decode(new ProbeBytes(spec.file(), cow.size(), bytes));
         if (!check.equals(switched) || check.dataOffset() != h.dataOffset() || check.bitmapOffset() != h.bitmapOffset()) {
@@ -164,9 +198,11 @@ public final class UmlCowFormat implements ImageFormat {
         if (layout.obsolete() || old64) {
             spec.warnings().accept("warning: UML COW " + layout.name() + " is obsolete; V3 is the current format");
         }
-        UmlCowHeader header = new UmlCowHeader(layout, HostFile.mtimeSeconds(spec.backing()), size,
+        // a protocol backing (an NBD export) has no mtime: 0 is stored, and open does not compare it
+        long mtime = BackingPath.remote(spec.backing(), table) ? 0 : HostFile.mtimeSeconds(spec.backing());
+        UmlCowHeader header = new UmlCowHeader(layout, mtime, size,
                 CREATE_SECTOR_SIZE, layout.alignOffset() < 0 ? CREATE_SECTOR_SIZE : CREATE_ALIGNMENT, 0,
-                BackingPath.absoluteLikeUmlMkcow(spec.backing()));
+                BackingPath.stored(spec.backing(), table));
         byte[] bytes = header.encode(file);
         if (!UmlCowHeader.decode(new ProbeBytes(file, bytes.length, bytes)).equals(header)) {
             throw new IllegalStateException("encoded header does not decode to itself: " + header);
@@ -176,7 +212,8 @@ public final class UmlCowFormat implements ImageFormat {
 
     /**
      * The virtual size of the new layer's backing. A backing that looks like a COW file but does not open as one is
-     * raw, as the kernel would read it (guest bytes in a raw disk must not decide how the host opens it).
+     * raw, as the kernel would read it (guest bytes in a raw disk must not decide how the host opens it). A protocol
+     * location has no raw file to fall back on.
      */
     private static long backingSize(CreateSpec spec, FormatTable table) throws IOException {
         OpenSpec probed = new OpenSpec(spec.backing(), null, null, true, false, new org.ubdjvm.hostio.SyncEngine(),
@@ -184,6 +221,9 @@ public final class UmlCowFormat implements ImageFormat {
         try (BlockImage backing = table.open(probed)) {
             return backing.size();
         } catch (ImageException notACowAfterAll) {
+            if (BackingPath.remote(spec.backing(), table)) {
+                throw notACowAfterAll;
+            }
             try (BlockImage raw = table.open(probed.withFormat(RawFormat.NAME))) {
                 return raw.size();
             }
@@ -215,6 +255,11 @@ public final class UmlCowFormat implements ImageFormat {
 
     @Override
     public CheckReport check(OpenSpec spec, boolean repair, FormatTable table) throws IOException {
+        return check(spec, repair ? Repair.ALL : Repair.NONE, table);
+    }
+
+    @Override
+    public CheckReport check(OpenSpec spec, Repair repair, FormatTable table) throws IOException {
         return new UmlCowCheck(spec, repair, table).run();
     }
 }

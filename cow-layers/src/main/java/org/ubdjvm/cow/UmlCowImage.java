@@ -13,16 +13,17 @@ import org.ubdjvm.hostio.IoEngine;
  * A UML COW file over any {@link BlockImage}: sector s comes from the COW data area when its bit is set, else from
  * the layer below. Reads are split into runs of sectors by bitmap and each run is served by its own layer, so a
  * request that mixes both is right (the 6.1 kernel advances the buffer by the last run only when one page mixes
- * them; we do not copy that). A write lands in the data area; its bit is set in memory when the data write
- * completes and reaches the file at the next flush, after an fdatasync of the data.
+ * them; we do not copy that). A write lands in the data area; its bit is set in the bitmap's page cache when the
+ * data write completes and reaches the file at the next flush (or when its page is evicted), after an fdatasync of the
+ * data.
  */
 final class UmlCowImage implements BlockImage {
     private final HostFile cow;
     private final BlockImage backing;
     private final IoEngine engine;
-    private final UmlCowHeader header;
+    private volatile UmlCowHeader header;
     private final CowBitmap bitmap;
-    private final BitmapFlusher flusher;
+    private final MetadataFlusher flusher;
     private final long writableSectors;
     private final boolean syncWrites;
     private final int ss;
@@ -39,7 +40,7 @@ final class UmlCowImage implements BlockImage {
         this.syncWrites = syncWrites;
         this.ss = header.sectorSize();
         this.dataOffset = header.dataOffset();
-        this.flusher = new BitmapFlusher(cow, engine, bitmap, header.bitmapOffset());
+        this.flusher = new MetadataFlusher(cow, engine, bitmap.pages());
     }
 
     @Override
@@ -65,8 +66,16 @@ final class UmlCowImage implements BlockImage {
         long end = first + length / ss;
         Join join = new Join(done, length);
         for (long s = first; s < end; ) {
-            boolean inCow = bitmap.get(s);
-            long runEnd = bitmap.runEnd(s, end, inCow);
+            boolean inCow;
+            long runEnd;
+            try {
+                inCow = bitmap.get(s);
+                runEnd = bitmap.runEnd(s, end, inCow);
+            } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
+                join.fork();
+                join.done(0, e);
+                break;
+            }
             int from = start + (int) ((s - first) * ss);
             int to = start + (int) ((runEnd - first) * ss);
             ByteBuffer part = dst.duplicate().limit(to).position(from);
@@ -149,7 +158,12 @@ final class UmlCowImage implements BlockImage {
                 done.done(0, e);
                 return;
             }
-            bitmap.set(offset / ss, length / ss);
+            try {
+                bitmap.set(offset / ss, length / ss);
+            } catch (IOException be) {
+                done.done(0, be);
+                return;
+            }
             if (syncWrites) {
                 flusher.flush((r, fe) -> done.done(fe == null ? length : 0, fe));
             } else {
@@ -228,6 +242,60 @@ final class UmlCowImage implements BlockImage {
     @Override
     public int cancelOlderThan(Duration age) {
         return engine.cancelOlderThan(age) + backing.cancelOlderThan(age); // one engine: the second finds none
+    }
+
+    @Override
+    public LayerFile layerFile() {
+        return new LayerFile() {
+            @Override
+            public void recordBacking(java.nio.file.Path newBacking) throws IOException {
+                rewriteHeader(newBacking);
+            }
+
+            @Override
+            public void empty(long length) throws IOException {
+                forget(length);
+            }
+        };
+    }
+
+    /** The header naming {@code newBacking} with its size and mtime, written as one checked sector, then synced. */
+    private void rewriteHeader(java.nio.file.Path newBacking) throws IOException {
+        UmlCowHeader h = header;
+        java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile());
+        String name = BackingPath.sameFile(newBacking, stored) ? h.backingFile() : BackingPath.absoluteLikeUmlMkcow(newBacking);
+        long size = java.nio.file.Files.size(newBacking);
+        if (size != h.size()) {
+            throw new ImageException(cow.path(), "backing file " + ImageException.quote(newBacking) + " has " + size
+                    + " bytes, this COW file's disk has " + h.size() + " (a UML COW layer has its backing's size)");
+        }
+        UmlCowHeader next = new UmlCowHeader(h.layout(), HostFile.mtimeSeconds(newBacking), size, h.sectorSize(),
+                h.alignment(), h.cowFormat(), name);
+        byte[] onDisk = new byte[h.layout().headerSize()];
+        cow.read(ByteBuffer.wrap(onDisk), 0);
+        UmlCowHeaderChange change = UmlCowHeaderChange.of(cow.path(), onDisk, h, next);
+        if (!change.empty()) {
+            BlockIo.await("header write", WaitLimit.DEFAULT, done -> {
+                engine.write(cow, ByteBuffer.wrap(change.bytes()), change.offset(), done);
+                engine.submit();
+            });
+            BlockIo.await("fdatasync", WaitLimit.DEFAULT, done -> {
+                engine.datasync(cow, done);
+                engine.submit();
+            });
+        }
+        header = next;
+    }
+
+    /**
+     * Clears the bits of {@code [0, length)} and makes that durable, then gives the data area's blocks back to the
+     * host. A crash between leaves data no bit points at: a leak, never a wrong read.
+     */
+    private void forget(long length) throws IOException {
+        long sectors = Math.min(length / ss, writableSectors);
+        bitmap.clear(0, sectors);
+        BlockIo.flush(this);
+        BlockIo.await("punch hole", WaitLimit.DEFAULT, done -> engine.punchHole(cow, dataOffset, sectors * ss, done));
     }
 
     @Override

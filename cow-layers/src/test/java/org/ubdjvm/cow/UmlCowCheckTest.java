@@ -1,5 +1,6 @@
 package org.ubdjvm.cow;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.cow.testing.OverlappedCow;
 import org.ubdjvm.cow.testing.SharedVectors;
 import org.ubdjvm.hostio.SyncEngine;
 
@@ -66,7 +68,7 @@ class UmlCowCheckTest {
     void aFreshImageAndARawFileAreClean() throws IOException {
         Path cow = cowOver(64 * 1024);
         write(cow, 3);
-        assertEquals(CheckReport.clean(cow, "cow"), check(cow, false));
+        assertTrue(check(cow, false).clean());
         assertEquals(CheckReport.clean(dir.resolve("back.img"), "raw"), check(dir.resolve("back.img"), false));
     }
 
@@ -156,6 +158,82 @@ class UmlCowCheckTest {
         assertEquals(1, r.remainingCorruptions(), r::toString);
         assertTrue(r.messages().get(0).startsWith("mtime mismatch ("), r::toString);
         assertEquals(before, SharedVectors.md5(cow));
+    }
+
+    @Test
+    void aV2WhoseBitmapOverlapsItsDataIsRewrittenAsV3AndReadsTheSame() throws IOException {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), OverlappedCow.SIZE);
+        Path cow = OverlappedCow.v2(dir.resolve("v2.cow"), back);
+        for (long s : new long[] {0, 1, 100, OverlappedCow.SECTORS - OverlappedCow.OVERLAPPED - 1}) {
+            write(cow, s);
+        }
+        byte[] before = disk(cow);
+        Path oldFile = Files.createLink(dir.resolve("old.cow"), cow); // the inode the repair must never write
+        String oldMd5 = SharedVectors.md5(cow);
+
+        CheckReport found = check(cow, false);
+        assertEquals(1, found.corruptions(), found::toString);
+        assertTrue(found.messages().get(0).startsWith("bitmap overlaps data: the bits of sectors 3904..3906 lie at"
+                + " offset 4608"), found::toString);
+        assertEquals(0, TABLE.check(OpenSpec.of(cow, new SyncEngine()), Repair.LEAKS).corruptionsFixed());
+        assertEquals(oldMd5, SharedVectors.md5(cow), "check without -r all wrote");
+
+        CheckReport repaired = TABLE.check(OpenSpec.of(cow, new SyncEngine()), Repair.ALL);
+        assertEquals(1, repaired.corruptionsFixed(), repaired::toString);
+        assertTrue(check(cow, false).clean(), "clean after repair");
+        assertEquals(3, version(cow));
+        assertArrayEquals(before, disk(cow), "a sector reads otherwise after the repair");
+        assertEquals(oldMd5, SharedVectors.md5(oldFile), "the old file was written: a kill could have left a mix");
+        write(cow, OverlappedCow.SECTORS - 1); // V3 has room for the last bits
+    }
+
+    @Test
+    void withSectorZeroNotInTheCowTheOverlappedByteHoldsTheLastSectorsBits() throws IOException {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), OverlappedCow.SIZE);
+        Path cow = OverlappedCow.v2(dir.resolve("v2.cow"), back);
+        write(cow, 100);
+        long first = OverlappedCow.SECTORS - OverlappedCow.OVERLAPPED;
+        try (RandomAccessFile f = new RandomAccessFile(cow.toFile(), "rw")) {
+            f.seek(OverlappedCow.DATA_OFFSET);
+            f.write(0x05);                                          // bits of sectors 3904 and 3906
+            for (long s : new long[] {first, first + 2}) {
+                f.seek(OverlappedCow.DATA_OFFSET + s * 512);
+                f.write(Disks.sector("moved %06d ", s));
+            }
+        }
+        byte[] expected = disk(cow);
+        for (long s : new long[] {first, first + 2}) {
+            System.arraycopy(Disks.sector("moved %06d ", s), 0, expected, (int) (s * 512), 512);
+        }
+
+        assertEquals(1, TABLE.check(OpenSpec.of(cow, new SyncEngine()), Repair.ALL).corruptionsFixed());
+        assertArrayEquals(expected, disk(cow), "only the overlapped sectors whose bits were set read otherwise");
+    }
+
+    @Test
+    void theReportCountsAllocatedSectorsAndWhereTheDataEnds() throws IOException {
+        Path cow = cowOver(64 * 1024);
+        write(cow, 3);
+        write(cow, 7);
+        CheckReport r = check(cow, false);
+        assertEquals(2, r.allocatedClusters());
+        assertEquals(128, r.totalClusters());
+        assertEquals(DATA + 8 * 512, r.imageEndOffset());
+    }
+
+    private static byte[] disk(Path cow) throws IOException {
+        try (BlockImage image = TABLE.open(OpenSpec.of(cow, new SyncEngine()).withReadOnly(true))) {
+            ByteBuffer all = ByteBuffer.allocate((int) image.capacity());
+            BlockIo.read(image, 0, all);
+            return all.array();
+        }
+    }
+
+    private static int version(Path cow) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(cow.toFile(), "r")) {
+            f.seek(4);
+            return f.readInt();
+        }
     }
 
     /** Found without writing; repaired; then clean and openable. */

@@ -101,7 +101,7 @@ class UmlCowImageTest {
             assertEquals(List.of(
                     "write " + cow.getFileName() + " @" + data + "+1024",
                     "datasync " + cow.getFileName(),
-                    "write " + cow.getFileName() + " @8193+1",      // bitmap byte 1 holds sectors 8..15
+                    "write " + cow.getFileName() + " @8192+16",     // the bitmap's page (16 bytes: 128 sectors)
                     "datasync " + cow.getFileName()), trace);
             engine.clear();
             BlockIo.flush(image);
@@ -126,7 +126,7 @@ class UmlCowImageTest {
             assertEquals(List.of(
                     "punch-hole " + cow.getFileName() + " @" + (12288 + 16 * 512) + "+4096",
                     "datasync " + cow.getFileName(),
-                    "write " + cow.getFileName() + " @8194+1",      // bitmap byte 2 holds sectors 16..23
+                    "write " + cow.getFileName() + " @8192+16",     // the bitmap's page
                     "datasync " + cow.getFileName()), trace);
         }
     }

@@ -241,6 +241,18 @@ public final class HostFile implements Closeable {
         }
     }
 
+    /**
+     * fsync: data and every inode field, the mtime included, reach the device; allowed on a read-only handle. For a
+     * caller that records this file's mtime elsewhere (a COW header), which fdatasync leaves unsynced.
+     */
+    public void sync() throws HostIoException {
+        try {
+            file.channel().force(true);
+        } catch (IOException e) {
+            throw HostIoException.wrap(path, "fsync failed", e);
+        }
+    }
+
     /** Grows the file to {@code length} without allocating blocks (one zero byte at the end, as uml_mkcow does). */
     public void extendSparse(long length) throws HostIoException {
         if (length > size()) {

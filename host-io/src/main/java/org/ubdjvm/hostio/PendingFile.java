@@ -106,7 +106,8 @@ public final class PendingFile implements Closeable {
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static void syncDirectory(Path dir) throws HostIoException {
+    /** Makes the names in {@code dir} durable: a file created, renamed or removed there survives a crash as it is now. */
+    public static void syncDirectory(Path dir) throws HostIoException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {

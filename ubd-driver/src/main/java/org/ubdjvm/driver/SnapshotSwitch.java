@@ -27,12 +27,13 @@ final class SnapshotSwitch implements HeldBarrier {
 
     @Override
     public void atBarrier() throws IOException {
-        DeviceEnvironment env = device.environment();
+        DeviceTop top = device.top();
+        DeviceEnvironment env = top.environment();
         FormatTable formats = env.images().formats();
         String fmt = format != null ? format : formats.layerFormat().name();
-        BlockImage below = device.top();
+        BlockImage below = top.image();
         BlockIo.flush(below); // the ring's barrier skips the flush under FlushMode.NONE; the header needs it done
-        Path belowFile = device.topFile().toAbsolutePath();
+        Path belowFile = top.file().toAbsolutePath();
         DeviceFlags flags = device.spec().flags();
         OpenSpec open = OpenSpec.of(newTop).withFormat(fmt)
                 .withSyncWrites(flags.syncWrites())
@@ -41,6 +42,6 @@ final class SnapshotSwitch implements HeldBarrier {
         OpenedImage opened = env.images().createAbove(
                 CreateSpec.of(newTop, fmt).withBacking(belowFile).withWarnings(env.warnings()), open,
                 device.spec().engineRequest(), below);
-        device.switchTop(opened.image(), newTop);
+        top.switchTo(opened.image(), newTop);
     }
 }

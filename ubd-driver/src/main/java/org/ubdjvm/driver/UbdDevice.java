@@ -33,29 +33,27 @@ public final class UbdDevice implements AutoCloseable {
     static final String CREATE_VERSION_OPTION = "version";
 
     private final DeviceSpec spec;
-    private final DeviceEnvironment env;
-    /** The stack's top; replaced by a live snapshot, at a held barrier of the ring. */
-    private volatile BlockImage image;
-    /** The file of the top layer (the device's file until a snapshot). */
-    private volatile Path topFile;
-    private final ImageRequestHandler handler;
+    /** The stack behind the device; a live snapshot replaces it (shared with the disk's partitions). */
+    private final DeviceTop top;
     private final RequestRing ring;
     private final String engineName;
     /** What the device's engine holds now, for timeout messages. */
     private final Supplier<String> engineInFlight;
     private final Geometry geometry;
+    private final PartitionTable.Scan partitions;
+    /** The partition this device is ({@code ubd0p2}), or null for the whole disk. */
+    private final Partition partition;
 
-    private UbdDevice(DeviceSpec spec, DeviceEnvironment env, BlockImage image, ImageRequestHandler handler,
-                      RequestRing ring, OpenedImage opened) {
+    private UbdDevice(DeviceSpec spec, DeviceTop top, RequestRing ring, OpenedImage opened, Geometry geometry,
+                      PartitionTable.Scan partitions, Partition partition) {
         this.spec = spec;
-        this.env = env;
-        this.image = image;
-        this.topFile = spec.file();
-        this.handler = handler;
+        this.top = top;
         this.ring = ring;
         this.engineName = opened.engineName();
         this.engineInFlight = opened.engineInFlight();
-        this.geometry = spec.flags().geometry() != null ? spec.flags().geometry() : Geometry.umlDefault(image.capacity());
+        this.geometry = geometry;
+        this.partitions = partitions;
+        this.partition = partition;
     }
 
     /**
@@ -91,12 +89,20 @@ public final class UbdDevice implements AutoCloseable {
                 .withWarnings(env.warnings());
         OpenedImage opened = env.images().open(open, spec.engineRequest());
         BlockImage image = opened.image();
-        if (f.geometry() != null && f.geometry().capacitySectors() * 512 > image.capacity()) {
-            image.close();
-            throw new IOException(spec.name() + ": geometry C" + f.geometry().cylinders() + "H" + f.geometry().heads()
-                    + "S" + f.geometry().sectors() + " describes " + f.geometry().capacitySectors() * 512
-                    + " bytes, more than the image's " + image.capacity());
+        Geometry geometry;
+        PartitionTable.Scan partitions;
+        try {
+            geometry = Geometry.of(spec, image);
+            partitions = PartitionTable.read(image, spec.name());
+        } catch (IOException | RuntimeException e) {
+            try {
+                image.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+        partitions.warnings().forEach(env.warnings());
         FlushMode mode = f.syncWrites() ? FlushMode.SYNC_EVERY_WRITE : env.barrierMode();
         RingConfig ringConfig = env.ring().withName(spec.name());
         if (f.requestTimeoutSeconds() > 0) {
@@ -104,27 +110,52 @@ public final class UbdDevice implements AutoCloseable {
         }
         ImageRequestHandler handler = new ImageRequestHandler(spec.name(), image, mode, f.noTrim());
         RequestRing ring = new RequestRing(ringConfig, handler);
-        return new UbdDevice(spec, env, image, handler, ring, opened);
+        return new UbdDevice(spec, new DeviceTop(image, spec.file(), handler, env), ring, opened, geometry,
+                partitions, null);
+    }
+
+    /**
+     * Partition {@code number} of this disk as a device of its own ({@code ubd0p2}, the kernel's {@code ubda2}):
+     * the same ring and image, requests shifted to the partition's start and refused past its end. Closing the
+     * disk closes it; closing it does nothing.
+     *
+     * @throws IOException naming the device and the partitions it has, when there is no such partition
+     */
+    public UbdDevice partition(int number) throws IOException {
+        Partition p = partitions.partition(number);
+        if (partition != null || p == null) {
+            throw new IOException(name() + ": no partition " + number + " (" + (partitions.partitions().isEmpty()
+                    ? "partition table: " + partitions.scheme() : "partitions: " + partitions.partitions().stream()
+                    .map(q -> String.valueOf(q.number())).collect(java.util.stream.Collectors.joining(", "))) + ")");
+        }
+        return new UbdDevice(spec, top, ring, new OpenedImage(top.image(), engineName, engineInFlight), geometry,
+                partitions, p);
+    }
+
+    /** What the disk's partition table holds (scheme, partitions, warnings), read when the device was opened. */
+    public PartitionTable.Scan partitions() {
+        return partitions;
     }
 
     public DeviceSpec spec() {
         return spec;
     }
 
+    /** {@code ubda}, or {@code ubda2} for a partition (the kernel's names). */
     public String name() {
-        return spec.name();
+        return partition == null ? spec.name() : spec.name() + partition.number();
     }
 
     public long capacity() {
-        return image.capacity();
+        return partition == null ? top.image().capacity() : partition.length();
     }
 
     public int sectorSize() {
-        return image.sectorSize();
+        return top.image().sectorSize();
     }
 
     public boolean readOnly() {
-        return image.readOnly();
+        return top.image().readOnly();
     }
 
     public Geometry geometry() {
@@ -153,23 +184,51 @@ public final class UbdDevice implements AutoCloseable {
 
     /** Queues a request; the completion runs on a host thread. Bad requests complete with an error, nothing written. */
     public void submit(RequestOp op, long offset, ByteBuffer buffer, RequestCompletion done) {
-        ring.submit(op, offset, buffer, done);
+        if (partition != null && op != RequestOp.FLUSH && outside(op.name().toLowerCase(java.util.Locale.ROOT),
+                offset, buffer.remaining(), done)) {
+            return;
+        }
+        ring.submit(op, partition == null || op == RequestOp.FLUSH ? offset : partition.start() + offset, buffer, done);
+    }
+
+    /** A partition's request must lie inside it: the image below would let it reach the next partition. */
+    private boolean outside(String op, long offset, long length, RequestCompletion done) {
+        if (offset >= 0 && length >= 0 && length <= partition.length() - offset) {
+            return false;
+        }
+        done.completed(0, new IOException(name() + ": " + op + " of " + length + " bytes at offset " + offset
+                + " is outside the partition (" + partition.length() + " bytes)"));
+        return true;
     }
 
     /** Queues a discard: the range reads as zeros afterwards (refused with flag {@code t}). */
     public void discard(long offset, long length, RequestCompletion done) {
-        ring.submitDiscard(offset, length, done);
+        if (partition != null && outside("discard", offset, length, done)) {
+            return;
+        }
+        ring.submitDiscard(partition == null ? offset : partition.start() + offset, length, done);
+    }
+
+    /**
+     * The allocation run at {@code offset} ({@link BlockImage#allocation}): what the image knows of its layers, not
+     * I/O, so it does not travel the ring; it may block on metadata I/O. For NBD's block status.
+     */
+    public Allocation allocation(long offset, long length) throws IOException {
+        return top.image().allocation(offset, length);
     }
 
     /**
      * The seed's live snapshot: at a barrier of the ring (every earlier request completed and flushed, later ones
      * held), makes {@code newTop} in {@code format} (null: the table's layer format) over the current top file, opens
      * it over the open stack and sends every later request to it; the old top is only read from then on. If anything
-     * fails the device keeps its old top and no new file is left.
+     * fails the device keeps its old top and no new file is left. A disk's partitions follow it.
      *
      * @return how long the ring was held, the drain included
      */
     public Duration snapshot(Path newTop, String format, Duration timeout) throws IOException {
+        if (partition != null) {
+            throw new IOException(name() + ": a snapshot is of the whole disk: snapshot " + spec.name());
+        }
         if (readOnly()) {
             throw new IOException(name() + ": read-only: a snapshot needs a writable device");
         }
@@ -200,42 +259,23 @@ public final class UbdDevice implements AutoCloseable {
         }
     }
 
-    DeviceEnvironment environment() {
-        return env;
-    }
-
-    BlockImage top() {
-        return image;
-    }
-
-    Path topFile() {
-        return topFile;
-    }
-
-    /** At the held barrier, on the ring's worker: later requests go to {@code top}, made from {@code file}. */
-    void switchTop(BlockImage top, Path file) {
-        handler.switchTo(top);
-        image = top;
-        topFile = file;
+    /** The stack's top, for the snapshot switch. */
+    DeviceTop top() {
+        return top;
     }
 
     /** What is behind the device now, top first (file, format, read-only, depth): for a control client. */
     public ImageInfo stack() throws IOException {
-        return image.info();
-    }
-
-    /**
-     * The allocation run at {@code offset} ({@link BlockImage#allocation}): what the image knows of its layers, not
-     * I/O, so it does not travel the ring; it may block on metadata I/O. For NBD's block status.
-     */
-    public Allocation allocation(long offset, long length) throws IOException {
-        return image.allocation(offset, length);
+        return top.image().info();
     }
 
     /** Completes every queued request, then flushes and closes the image stack. */
     @Override
     public void close() throws IOException {
+        if (partition != null) {
+            return; // the disk's device owns the ring and the image
+        }
         ring.close();
-        image.close();
+        top.image().close();
     }
 }

@@ -1,8 +1,12 @@
 package org.ubdjvm.driver;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses {@code ubd<unit><flags>=file[,backing[,serial]]}: the kernel's syntax ({@code ubd_setup_common}: unit as
@@ -14,6 +18,8 @@ public final class UbdOptionParser {
     private static final int MAX_NUMBER_DIGITS = 9;
     /** A day: longer is no timeout at all, and a typo of one. */
     private static final int MAX_TIMEOUT_SECONDS = 86_400;
+    /** A name with a URI scheme: {@code :} is part of it, not a separator. */
+    private static final Pattern URI_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
 
     private final String arg;
     private int pos;
@@ -40,7 +46,7 @@ public final class UbdOptionParser {
             throw error(pos, "Missing '='");
         }
         pos++;
-        String[] names = arg.substring(pos).split("[,:]", -1);
+        String[] names = names(arg.substring(pos));
         if (names.length > 3) {
             throw error(pos, "too many names: file[,backing[,serial]]");
         }
@@ -64,6 +70,33 @@ public final class UbdOptionParser {
             throw error(-1, "U (update in place) writes the backing file; it cannot be combined with r");
         }
         return new DeviceSpec(unit, Path.of(names[0]), backing, serial, flags);
+    }
+
+    /**
+     * {@code file[,backing[,serial]]} split at {@code ,} or {@code :}, the kernel's separators; a name in URI form
+     * ({@code scheme://...}, e.g. an NBD backing) runs to the next {@code ,}, as {@code :} is part of it.
+     */
+    static String[] names(String text) {
+        List<String> names = new ArrayList<>();
+        int at = 0;
+        while (true) {
+            Matcher uri = URI_NAME.matcher(text).region(at, text.length());
+            int end = uri.lookingAt() ? indexOrEnd(text, ",", at) : firstSeparator(text, at);
+            names.add(text.substring(at, end));
+            if (end == text.length()) {
+                return names.toArray(String[]::new);
+            }
+            at = end + 1;
+        }
+    }
+
+    private static int indexOrEnd(String text, String separator, int from) {
+        int i = text.indexOf(separator, from);
+        return i < 0 ? text.length() : i;
+    }
+
+    private static int firstSeparator(String text, int from) {
+        return Math.min(indexOrEnd(text, ",", from), indexOrEnd(text, ":", from));
     }
 
     /** The kernel's parse_unit: a decimal number, or one letter a..z. */

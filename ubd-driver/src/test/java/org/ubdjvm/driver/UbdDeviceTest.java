@@ -214,7 +214,7 @@ class UbdDeviceTest {
     void geometryIsTheUmlDefaultUnlessGivenAndMustFitTheImage() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 4 * 1024 * 1024);
         try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
-            assertEquals(new Geometry(2, 128, 32), table.add("ubd0r=" + back).geometry());
+            assertEquals(new Geometry(2, 128, 32, Geometry.Source.DEFAULT), table.add("ubd0r=" + back).geometry());
             assertEquals(new Geometry(8, 16, 63), table.add("ubd1rC8H16S63=" + back).geometry());
             IOException e = assertThrows(IOException.class, () -> table.add("ubd2rC102H15S16=" + back));
             assertTrue(e.getMessage().contains("more than the image's"), e.getMessage());

@@ -29,6 +29,19 @@ class UbdOptionParserTest {
         assertEquals(15, UbdOptionParser.parse("ubd15=x.img").unit());
     }
 
+    /** A backing (or file) in URI form keeps its ':'s; only ',' ends it. */
+    @Test
+    void uriNamesKeepTheirColons() throws UbdOptionException {
+        DeviceSpec nbd = UbdOptionParser.parse("ubd0=top.cow,nbd+unix:///?socket=/run/s.sock");
+        assertEquals(Path.of("top.cow"), nbd.file());
+        assertEquals(Path.of("nbd+unix:///?socket=/run/s.sock"), nbd.backing());
+        DeviceSpec tcp = UbdOptionParser.parse("ubd1=top.cow:nbd://host:10809/disk,SER2");
+        assertEquals(Path.of("nbd://host:10809/disk"), tcp.backing());
+        assertEquals("SER2", tcp.serial());
+        assertEquals(Path.of("nbd://host/x"), UbdOptionParser.parse("ubd2r=nbd://host/x").file());
+        assertEquals(Path.of("b.img"), UbdOptionParser.parse("ubd3=a:b.img").backing(), "no scheme: ':' separates");
+    }
+
     @Test
     void everyKernelFlag() throws UbdOptionException {
         DeviceFlags f = UbdOptionParser.parse("ubd0rsct=x.img").flags();

@@ -1,9 +1,12 @@
 package org.ubdjvm.harness.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageCopy;
 import org.ubdjvm.cow.RawFormat;
@@ -25,7 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "convert", description = {"Write the whole virtual disk of IN as a new image OUT.",
         "An existing OUT is replaced only once the new one is complete.",
         "  ubd convert -O raw disk.cow disk.img",
-        "  ubd convert -b ./disk.img -O raw disk.cow merged.img"})
+        "  ubd convert -b ./disk.img -O raw disk.cow merged.img",
+        "  ubd convert -O cow -o version=2 -B base.img disk.img delta.cow   # only what differs from base.img"})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,6 +41,21 @@ final class ConvertCommand implements Callable<Integer> {
             description = "output format, one made from a size alone (default: ${DEFAULT-VALUE})")
     String outputFormat;
 
+    @Option(names = "-o", paramLabel = "KEY=VALUE", split = ",",
+            description = "options of the output format (see ubd create -f OUTFMT -o help)")
+    List<String> options = List.of();
+
+    @Option(names = "-B", paramLabel = "BACKING",
+            description = "make OUT a layer over BACKING that holds only what differs from it")
+    Path outputBacking;
+
+    @Mixin
+    ProgressOption progress;
+
+    @Option(names = "--partition", paramLabel = "M",
+            description = "convert only partition M of IN's partition table (MBR or GPT), as dd of its sectors would")
+    Integer partition;
+
     @Parameters(index = "0", paramLabel = "IN")
     Path in;
 
@@ -47,9 +66,14 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         FormatTable table = FormatTable.standard();
         table.byName(outputFormat); // an unknown name fails before anything is opened
+        PrintWriter err = spec.commandLine().getErr();
+        CreateSpec target = CreateSpec.of(out, outputFormat).withBacking(outputBacking)
+                .withOptions(CreateCommand.keyValues(options, spec.commandLine())).withWarnings(Warnings.to(err));
         try (IoEngine engine = new SyncEngine();
-             BlockImage disk = image.open(in, true, engine, spec.commandLine().getErr())) {
-            ImageCopy.convert(disk, out, outputFormat, table, engine, Warnings.to(spec.commandLine().getErr()));
+             BlockImage disk = image.open(in, true, engine, err);
+             BlockImage source = partition == null ? disk : DiskReport.partition(disk, in, partition);
+             Progress bar = progress.start("convert", source.capacity(), false)) {
+            ImageCopy.convert(source, target, table, engine, ProgressOption.listener(bar));
         }
         return UbdMain.OK;
     }

@@ -15,6 +15,7 @@ import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
 import org.ubdjvm.cow.RawFormat;
 import org.ubdjvm.harness.Warnings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,7 +73,7 @@ final class CreateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "SIZE is taken from the backing file; leave it out");
         }
         create(table, CreateSpec.of(file, format).withSize(size == null ? 0 : size).withBacking(backing)
-                .withOptions(keyValues()).withWarnings(Warnings.to(spec.commandLine().getErr())));
+                .withOptions(keyValues(options, spec.commandLine())).withWarnings(Warnings.to(spec.commandLine().getErr())));
         return UbdMain.OK;
     }
 
@@ -85,12 +86,12 @@ final class CreateCommand implements Callable<Integer> {
     }
 
     /** {@code -o a=1,b=2} as a map in the order given; a key without a value is a usage error. */
-    private Map<String, String> keyValues() {
+    static Map<String, String> keyValues(List<String> options, CommandLine cli) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String option : options) {
             int eq = option.indexOf('=');
             if (eq <= 0) {
-                throw new ParameterException(spec.commandLine(), "-o " + option + ": expected KEY=VALUE");
+                throw new ParameterException(cli, "-o " + option + ": expected KEY=VALUE");
             }
             out.put(option.substring(0, eq).strip(), option.substring(eq + 1));
         }

@@ -41,8 +41,19 @@ final class ImageOptions {
 
     private BlockImage open(Path file, boolean readOnly, boolean forceShare, IoEngine engine, PrintWriter err)
             throws IOException {
-        OpenSpec spec = OpenSpec.of(file, engine).withFormat(format).withBacking(backing).withReadOnly(readOnly)
-                .withForceShare(forceShare).withWarnings(Warnings.to(err));
-        return FormatTable.standard().open(spec);
+        return FormatTable.standard().open(spec(file, engine, err).withReadOnly(readOnly).withForceShare(forceShare));
+    }
+
+    /** {@code file} as {@code format} (probed when null), read-only, for a command with several images (compare). */
+    static BlockImage openReadOnly(Path file, String format, boolean forceShare, IoEngine engine, PrintWriter err)
+            throws IOException {
+        return FormatTable.standard().open(OpenSpec.of(file, engine).withFormat(format).withReadOnly(true)
+                .withForceShare(forceShare).withWarnings(Warnings.to(err)));
+    }
+
+    /** What these options say about opening {@code file}, for a command that hands the spec on (check). */
+    OpenSpec spec(Path file, IoEngine engine, PrintWriter err) {
+        return OpenSpec.of(file, engine).withFormat(format).withBacking(backing).withForceShare(share.forceShare)
+                .withWarnings(Warnings.to(err));
     }
 }

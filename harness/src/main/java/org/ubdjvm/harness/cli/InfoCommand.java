@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.harness.Warnings;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
 import picocli.CommandLine.Command;
@@ -39,11 +40,13 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         ImageInfo info;
+        DiskReport disk;
         try (IoEngine engine = new SyncEngine();
              BlockImage opened = image.inspect(file, engine, spec.commandLine().getErr())) {
             info = opened.info();
+            disk = DiskReport.of(opened, file, Warnings.to(spec.commandLine().getErr()));
         }
-        out.print(output.json() ? InfoReport.json(info) : InfoReport.human(info));
+        out.print(output.json() ? disk.addTo(InfoReport.json(info)) : InfoReport.human(info) + disk.human());
         return UbdMain.OK;
     }
 }

@@ -102,6 +102,11 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     OutputOption output;
 
+    @Option(names = "--target", paramLabel = "NAME", split = ",",
+            description = "run the workload on these devices only: a disk (ubd0) or a partition of one (ubd0p2, the"
+                    + " kernel's ubda2); default: every disk")
+    List<String> targets = List.of();
+
     @Option(names = "--request-timeout", defaultValue = "30s", paramLabel = "TIME",
             description = "a request not answered in TIME fails with ETIMEDOUT and ends the run (blk-mq's timeout; "
                     + "a device's T<seconds> letter wins) (default: ${DEFAULT-VALUE})")
@@ -151,25 +156,42 @@ final class RunCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), e.getMessage());
                 }
             }
+            List<UbdDevice> guestDevices = targets(table);
             RunResult result;
             try (ControlServer server = control == null ? null : ControlServer.start(control,
                     new DeviceCommands(table.all()).commands(), Warnings.to(spec.commandLine().getErr()))) {
                 if (trace == null) {
-                    result = new Guest(table.all(), workload, journal, continueOnError).run();
+                    result = new Guest(guestDevices, workload, journal, continueOnError).run();
                 } else {
-                    try (TraceRecorder recorder = new TraceRecorder(trace, traceNames(table.all()))) {
-                        result = new Guest(table.all(), workload, journal, continueOnError, recorder).run();
+                    try (TraceRecorder recorder = new TraceRecorder(trace, traceNames(guestDevices))) {
+                        result = new Guest(guestDevices, workload, journal, continueOnError, recorder).run();
                     }
                 }
             }
             if (output.json()) {
-                out.print(json(table.all(), workload, engine, result));
+                out.print(json(guestDevices, workload, engine, result));
             } else {
-                human(out, table.all(), workload, engine, result);
+                human(out, guestDevices, workload, engine, result);
             }
             // host errors first: a failed write can show up as a mismatch too
             return result.errors() > 0 ? UbdMain.BAD_INPUT : result.mismatches() > 0 ? UbdMain.MISMATCH : UbdMain.OK;
         }
+    }
+
+    /** The devices {@code --target} names, else every disk; an unknown name is a usage error. */
+    private List<UbdDevice> targets(DeviceTable table) {
+        if (targets.isEmpty()) {
+            return table.all();
+        }
+        List<UbdDevice> out = new java.util.ArrayList<>();
+        for (String t : targets) {
+            try {
+                out.add(table.target(t.strip()));
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "--target " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** Applies {@code --workload}: each setting is the same as the option of that name. */

@@ -26,7 +26,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Create, inspect, read/write and convert ubd images (raw, UML COW V1/V2/V3).",
         subcommands = {CreateCommand.class, InfoCommand.class, IoCommand.class, ConvertCommand.class,
                 DemoCommand.class, RunCommand.class, BenchCommand.class, ReplayCommand.class,
-                ServeCommand.class, CtlCommand.class},
+                ServeCommand.class, CheckCommand.class, MapCommand.class, CompareCommand.class,
+                CommitCommand.class, CtlCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:pattern or verify mismatch", "2:bad input or usage, or a host error to act on"
                 + " (ENOSPC, EIO, EACCES, a lock held, out of memory)", "3:internal error (a bug in ubd)"})

@@ -96,6 +96,7 @@ class HostileInputTest {
         specialFiles(rows);
         probedRaw(rows);
         hostErrors(rows);
+        nbdBackings(rows);
         return rows.entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
@@ -219,6 +220,22 @@ class HostileInputTest {
             Ubd.run("create", "-f", "cow", "-b", s(t.ownCowBacking()), s(evil)).ok();
             return refused("would make it probe as cow", guest, "io", "-c", "write -s " + evil + " 0 12k", guest)
                     .unchanged(guest, evil).warnings(1);
+        });
+    }
+
+    /** An NBD URI where a backing file would be: malformed, unsupported, or with no server behind it. */
+    private static void nbdBackings(Map<String, Setup> rows) {
+        rows.put("bad NBD URI as a backing", t -> {
+            Path uri = Path.of("nbd+unix:///?sockt=" + t.dir.resolve("s.sock"));
+            return refused("bad NBD URI: unknown parameter 'sockt' (known: socket)", uri, "create", "-f", "cow",
+                    "-b", uri, t.dir.resolve("new.cow"));
+        });
+        rows.put("NBD URI with TLS", t -> refused("bad NBD URI: TLS (nbds) is not supported", Path.of("nbds://host/x"),
+                "info", "nbds://host/x"));
+        rows.put("no NBD server behind a backing URI", t -> {
+            String uri = "nbd+unix:///?socket=" + t.dir.resolve("nobody.sock"); // as typed: a Path folds the "//"
+            return refused("cannot connect to the NBD server at socket " + t.dir.resolve("nobody.sock"), Path.of(uri),
+                    "run", "ubd0=" + t.dir.resolve("dev.cow") + "," + uri, "--ops=1").warnings(1);
         });
     }
 

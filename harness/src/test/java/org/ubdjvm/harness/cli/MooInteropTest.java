@@ -99,6 +99,8 @@ class MooInteropTest {
         Ubd.run("convert", "-O", "raw", s(cow), s(ours)).ok();
         assertEquals(SharedVectors.md5(mooOutput), SharedVectors.md5(ours),
                 "uml_moo vs ubd convert of " + cow.getFileName() + ", seed " + seed);
+        Ubd.Result compare = Ubd.run("compare", s(cow), s(mooOutput));
+        assertEquals("0 Images are identical.\n", compare.exit() + " " + compare.out(), compare::toString);
     }
 
     private static long storedMtime(Path cow) throws IOException {

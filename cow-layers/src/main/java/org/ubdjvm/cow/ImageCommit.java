@@ -1,0 +1,140 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.ubdjvm.hostio.HostFile;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.OpenMode;
+
+/**
+ * Merges the layers of a chain above a base into that base, in place ({@code ubd commit}, qemu-img commit,
+ * {@code uml_moo -d}, the seed's {@code U}). Crash-safe and resumable, by this order:
+ * <ol>
+ *   <li>a journal beside the layer just above the base ({@link CommitJournal}) is made durable; while it exists that
+ *   layer opens although the base's mtime no longer matches its header;</li>
+ *   <li>the runs the layers above the base hold are copied into the base, which is then synced. Until now no layer
+ *   above it has changed, so every layer still reads what it read before: their held sectors win, and the base
+ *   changed only under those;</li>
+ *   <li>the header of the layer just above the base records the base's new mtime (one checked sector);</li>
+ *   <li>unless kept, the top forgets what it held (its bitmap cleared): the base holds the same bytes;</li>
+ *   <li>the base is fsynced (its mtime, which fdatasync may leave behind, must be durable before the journal goes),
+ *   then the journal is removed.</li>
+ * </ol>
+ * Killed anywhere, the top reads the disk it read before, and running the commit again redoes it from step 2
+ * (copying again is harmless: the same bytes land in the same places).
+ *
+ * @param top    the image whose changes are committed
+ * @param format its format, or null to probe
+ * @param base   the layer to commit into, one of the top's backing chain; null for its immediate backing file
+ * @param keep   keep the top's contents (qemu-img's {@code -d}); implied when the base is not the top's immediate
+ *               backing, since emptying the top would then expose the layers between, which the commit left behind
+ */
+public record ImageCommit(Path top, String format, Path base, boolean keep) {
+
+    /** Runs the commit; {@code engine} carries the copy; notices go to {@code warnings}. */
+    public void run(FormatTable table, IoEngine engine, Consumer<String> warnings, CopyProgress progress)
+            throws IOException {
+        List<ImageInfo> chain = chain(table, engine, warnings);
+        int baseDepth = baseDepth(chain);
+        Path basePath = chain.get(baseDepth).filename();
+        Path child = chain.get(baseDepth - 1).filename();
+        boolean empty = !keep && baseDepth == 1;
+        CommitJournal journal = CommitJournal.read(child);
+        if (journal != null && !BackingPath.sameFile(journal.base(), basePath)) {
+            throw new ImageException(top, "a commit into " + ImageException.quote(journal.base()) + " is in progress ("
+                    + CommitJournal.beside(child) + "); finish it first: ubd commit -b " + journal.base() + " " + top);
+        }
+        if (journal != null) {
+            warnings.accept(top + ": finishing the interrupted commit into " + ImageException.quote(basePath));
+        }
+        List<BlockImage> opened = new ArrayList<>();
+        try {
+            BlockImage base = open(table, OpenSpec.of(basePath, engine).withFormat(chain.get(baseDepth).format())
+                    .withWarnings(warnings), opened);
+            BlockImage childImage = baseDepth == 1 ? null : open(table, OpenSpec.of(child, engine)
+                    .withFormat(chain.get(baseDepth - 1).format()).withWarnings(warnings).withOpenLayer(base), opened);
+            BlockImage topImage = open(table, OpenSpec.of(top, engine).withFormat(format).withWarnings(warnings)
+                    .withReadOnly(baseDepth > 1).withOpenLayer(childImage == null ? base : childImage), opened);
+            LayerFile childFile = (childImage == null ? topImage : childImage).layerFile();
+            long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
+            List<Allocation> runs = heldAbove(topImage, baseDepth, end);
+            if (journal == null) {
+                CommitJournal.of(top, basePath).write(child);
+            }
+            RunCopy.copy(topImage, base, runs, progress);
+            BlockIo.flush(base);
+            childFile.recordBacking(basePath);
+            if (empty) {
+                topImage.layerFile().empty(end);
+            }
+        } finally {
+            closeAll(opened);
+        }
+        try (HostFile f = HostFile.open(basePath, OpenMode.READ_ONLY)) {
+            f.sync();
+        }
+        CommitJournal.remove(child);
+    }
+
+    /** The top's chain, top first, as it opens now (a journal of an interrupted commit lets it open). */
+    private List<ImageInfo> chain(FormatTable table, IoEngine engine, Consumer<String> warnings) throws IOException {
+        List<ImageInfo> chain = new ArrayList<>();
+        try (BlockImage image = table.open(OpenSpec.of(top, engine).withFormat(format).withReadOnly(true)
+                .withWarnings(warnings))) {
+            for (ImageInfo layer = image.info(); layer != null; layer = layer.backing()) {
+                chain.add(layer);
+            }
+        }
+        return chain;
+    }
+
+    private int baseDepth(List<ImageInfo> chain) throws ImageException {
+        if (chain.size() < 2) {
+            throw new ImageException(top, "has no backing file: nothing to commit into");
+        }
+        if (base == null) {
+            return 1;
+        }
+        for (int d = 1; d < chain.size(); d++) {
+            if (BackingPath.sameFile(base, chain.get(d).filename())) {
+                return d;
+            }
+        }
+        throw new ImageException(top, ImageException.quote(base) + " is not in its backing chain ("
+                + String.join(" -> ", chain.stream().map(l -> l.filename().toString()).toList()) + ")");
+    }
+
+    /** The runs of {@code [0, end)} some layer above depth {@code baseDepth} holds. */
+    static List<Allocation> heldAbove(BlockImage image, int baseDepth, long end) throws IOException {
+        if (end == 0) {
+            return List.of();
+        }
+        return image.allocationMap(0, end).stream().filter(a -> !a.zeros() && a.depth() < baseDepth).toList();
+    }
+
+    private static BlockImage open(FormatTable table, OpenSpec spec, List<BlockImage> opened) throws IOException {
+        BlockImage image = table.open(spec);
+        opened.add(image);
+        return image;
+    }
+
+    /** Top first: a layer lent to the one above outlives it. */
+    private static void closeAll(List<BlockImage> opened) throws IOException {
+        IOException failure = null;
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

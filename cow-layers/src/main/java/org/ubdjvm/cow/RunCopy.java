@@ -1,0 +1,96 @@
+package org.ubdjvm.cow;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copies chosen runs of one image's disk to the same offsets of another, asynchronously: pieces of at most
+ * {@link #PIECE} bytes (cut at multiples of it, so large runs move in aligned blocks), {@link #IN_FLIGHT} of them at
+ * once, each a read then a write. Every request is issued from the calling thread; completions only hand their piece
+ * back, so no completion thread ever waits for an engine slot.
+ */
+final class RunCopy {
+    static final int PIECE = 1 << 20;
+    static final int IN_FLIGHT = 16;
+
+    /** One piece in flight: its place, its buffer, and the error its last step ended with. */
+    private record Piece(long offset, ByteBuffer buffer, boolean written, IOException error) {
+    }
+
+    private RunCopy() {
+    }
+
+    /** The runs cut into pieces: none longer than {@link #PIECE}, none crossing a multiple of it. */
+    static List<Allocation> pieces(List<Allocation> runs) {
+        List<Allocation> out = new ArrayList<>();
+        for (Allocation run : runs) {
+            for (long at = run.offset(); at < run.end(); ) {
+                long next = Math.min(run.end(), (at / PIECE + 1) * PIECE);
+                out.add(new Allocation(at, next - at, run.depth()));
+                at = next;
+            }
+        }
+        return out;
+    }
+
+    /** Copies every run of {@code runs} from {@code from} to {@code to}; does not flush {@code to}. */
+    static void copy(BlockImage from, BlockImage to, List<Allocation> runs, CopyProgress progress) throws IOException {
+        List<Allocation> pieces = pieces(runs);
+        long total = pieces.stream().mapToLong(Allocation::length).sum();
+        Deque<ByteBuffer> free = new ArrayDeque<>();
+        for (int i = 0; i < Math.min(IN_FLIGHT, pieces.size()); i++) {
+            free.push(ByteBuffer.allocateDirect(PIECE));
+        }
+        LinkedBlockingQueue<Piece> finished = new LinkedBlockingQueue<>();
+        int next = 0;
+        int inFlight = 0;
+        long done = 0;
+        IOException failure = null;
+        while ((next < pieces.size() && failure == null) || inFlight > 0) {
+            from.plug();
+            while (next < pieces.size() && failure == null && !free.isEmpty()) {
+                Allocation p = pieces.get(next++);
+                ByteBuffer buf = free.pop().clear().limit((int) p.length());
+                inFlight++;
+                from.read(p.offset(), buf, (n, e) -> finished.add(new Piece(p.offset(), buf, false, e)));
+            }
+            from.unplug();
+            Piece piece = take(finished);
+            if (piece.error() != null) {
+                failure = failure == null ? piece.error() : failure;
+            } else if (!piece.written() && failure == null) {
+                to.write(piece.offset(), piece.buffer().rewind(),
+                        (n, e) -> finished.add(new Piece(piece.offset(), piece.buffer(), true, e)));
+                continue;
+            } else if (piece.written()) {
+                done += piece.buffer().limit();
+                progress.copied(done, total);
+            }
+            inFlight--;
+            free.push(piece.buffer());
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static Piece take(LinkedBlockingQueue<Piece> finished) throws IOException {
+        try {
+            Piece p = finished.poll(WaitLimit.DEFAULT.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            if (p == null) {
+                throw new IOException("copy: no read or write completed in "
+                        + WaitLimit.DEFAULT.timeout().toSeconds() + " s");
+            }
+            return p;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+}

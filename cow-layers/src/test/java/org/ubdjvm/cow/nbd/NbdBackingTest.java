@@ -1,0 +1,211 @@
+package org.ubdjvm.cow.nbd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.Allocation;
+import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.cow.BlockIo;
+import org.ubdjvm.cow.CreateSpec;
+import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageException;
+import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.cow.OpenSpec;
+import org.ubdjvm.cow.UmlCowFormat;
+import org.ubdjvm.cow.testing.NbdServer;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.SyncEngine;
+
+/**
+ * A UML COW whose backing is an NBD export of a raw file, served by the real qemu-nbd and nbdkit: it reads what the
+ * same COW over the raw file itself reads, its writes land in the COW alone, and the header keeps the URI.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class NbdBackingTest {
+    /** Not a multiple of 4 KiB, so the last page is partial; a whole number of sectors, as exports are. */
+    private static final int SIZE = 1024 * 1024 + 3 * 512;
+    /** A hole in the base file, which the servers report through base:allocation. */
+    private static final int ZEROS_FROM = 64 * 1024;
+    private static final int ZEROS_TO = 192 * 1024;
+    private static final FormatTable TABLE = FormatTable.standard();
+
+    @TempDir
+    Path dir;
+    private Path base;
+    private byte[] baseBytes;
+    private IoEngine engine;
+
+    @BeforeEach
+    void makeBase() throws IOException {
+        baseBytes = new byte[SIZE];
+        new Random(42).nextBytes(baseBytes);
+        Arrays.fill(baseBytes, ZEROS_FROM, ZEROS_TO, (byte) 0);
+        base = dir.resolve("base.raw");
+        try (FileChannel f = FileChannel.open(base, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            f.write(ByteBuffer.wrap(baseBytes, 0, ZEROS_FROM), 0); // the zeros between stay a hole in the file
+            f.write(ByteBuffer.wrap(baseBytes, ZEROS_TO, SIZE - ZEROS_TO), ZEROS_TO);
+        }
+        engine = new SyncEngine();
+    }
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+
+    @Test
+    void cowOverQemuNbdReadsAsOverTheRawFile() throws Exception {
+        try (NbdServer server = NbdServer.qemuNbd(base, true, "")) {
+            sameAsOverTheFile(server.uri());
+        }
+    }
+
+    @Test
+    void cowOverNbdkitReadsAsOverTheRawFile() throws Exception {
+        try (NbdServer server = NbdServer.nbdkit(base, true)) {
+            sameAsOverTheFile(server.uri());
+        }
+    }
+
+    /**
+     * Two COWs, one over the file and one over its export, get the same writes: they read the same, sector by
+     * sector and in one whole-disk read, their allocation maps agree but for zero runs the server reports as holes,
+     * and the base file is unchanged.
+     */
+    private void sameAsOverTheFile(String uri) throws IOException {
+        Path overFile = dir.resolve("over-file.cow");
+        Path overNbd = dir.resolve("over-nbd.cow");
+        TABLE.create(CreateSpec.of(overFile, UmlCowFormat.NAME).withBacking(base));
+        TABLE.create(CreateSpec.of(overNbd, UmlCowFormat.NAME).withBacking(Path.of(uri)));
+        Random r = new Random(7);
+        try (BlockImage a = TABLE.open(OpenSpec.of(overFile, engine));
+             BlockImage b = TABLE.open(OpenSpec.of(overNbd, engine))) {
+            assertEquals(a.size(), b.size());
+            for (int i = 0; i < 40; i++) {
+                long sector = r.nextInt(SIZE / 512 - 8);
+                byte[] data = new byte[512 * (1 + r.nextInt(8))];
+                r.nextBytes(data);
+                BlockIo.write(a, sector * 512, ByteBuffer.wrap(data));
+                BlockIo.write(b, sector * 512, ByteBuffer.wrap(data));
+            }
+            BlockIo.discard(a, 4096, 8192);
+            BlockIo.discard(b, 4096, 8192);
+            assertArrayEquals(whole(a), whole(b), "the COW over the export reads as the COW over the file");
+            for (int page = 0; page < SIZE / 4096; page++) {
+                ByteBuffer x = ByteBuffer.allocate(4096);
+                ByteBuffer y = ByteBuffer.allocate(4096);
+                BlockIo.read(a, page * 4096L, x);
+                BlockIo.read(b, page * 4096L, y);
+                assertArrayEquals(x.array(), y.array(), "page " + page);
+            }
+            List<Allocation> overFileMap = a.allocationMap(0, a.capacity());
+            long holes = 0;
+            for (Allocation run : b.allocationMap(0, b.capacity())) {
+                for (long s = run.offset(); s < run.end(); s += 512) {
+                    int expected = depthAt(overFileMap, s);
+                    if (run.zeros()) {
+                        assertEquals(1, expected, "only the base's zero runs may be reported as holes: " + run);
+                        assertTrue(zeros(baseBytes, (int) s, 512), "a hole where the base holds data: " + run);
+                        holes += 512;
+                    } else {
+                        assertEquals(expected, run.depth(), "depth at " + s);
+                    }
+                }
+            }
+            assertTrue(holes > 0, "the base file's hole was not reported through base:allocation");
+        }
+        assertArrayEquals(baseBytes, Files.readAllBytes(base), "writes landed in the COW only");
+        try (BlockImage b = TABLE.open(OpenSpec.of(overNbd, engine).withReadOnly(true))) {
+            ImageInfo info = b.info();
+            assertEquals(NbdUri.parse(uri).toString(), info.backingFilename(), "the header stores the URI as given");
+            assertEquals(0L, ((Number) info.formatSpecific().get("mtime")).longValue(), "an export has no mtime");
+            assertEquals(NbdFormat.NAME, info.backing().format());
+        }
+    }
+
+    @Test
+    void sizeIsCheckedAgainstTheExport() throws Exception {
+        Path cow = dir.resolve("top.cow");
+        Path socket = dir.resolve("s.sock");
+        try (NbdServer server = NbdServer.qemuNbd(base, true, "disk", socket)) {
+            TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(Path.of(server.uri())));
+        }
+        Path shorter = dir.resolve("shorter.raw");
+        Files.write(shorter, new byte[SIZE - 512]);
+        Files.move(shorter, base, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        byte[] header = Files.readAllBytes(cow);
+        try (NbdServer server = NbdServer.qemuNbd(base, true, "disk", socket)) {
+            ImageException e = assertThrows(ImageException.class,
+                    () -> TABLE.open(OpenSpec.of(cow, engine)).close());
+            assertTrue(e.getMessage().contains("Size mismatch (" + SIZE + " vs " + (SIZE - 512) + ")"), e.getMessage());
+            assertTrue(e.getMessage().contains(server.socket().toString()), e.getMessage());
+        }
+        assertArrayEquals(header, Files.readAllBytes(cow), "a refused open writes nothing");
+    }
+
+    @Test
+    void noServerIsOneLineNamingTheUri() throws IOException {
+        Path socket = dir.resolve("nobody.sock");
+        Path cow = dir.resolve("top.cow");
+        String uri = "nbd+unix:///?socket=" + socket;
+        ImageException e = assertThrows(ImageException.class,
+                () -> TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(Path.of(uri))));
+        assertTrue(e.getMessage().startsWith(Path.of(uri) + ": cannot connect to the NBD server at socket " + socket),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertFalse(Files.exists(cow), "nothing is made when the backing cannot be reached");
+    }
+
+    @Test
+    void badUrisAreOneLineNamingThem() {
+        for (String[] bad : new String[][] {
+                {"nbd+unix:///?sockt=/x", "bad NBD URI: unknown parameter 'sockt' (known: socket)"},
+                {"nbd+unix:///disk", "bad NBD URI: no socket=PATH"},
+                {"nbds://host/disk", "bad NBD URI: TLS (nbds) is not supported"},
+                {"nbd://host/disk?socket=/x", "bad NBD URI: unknown parameter 'socket' (a TCP URI takes none)"},
+                {"nbd://ho st/disk", "bad NBD URI: malformed URI"}}) {
+            ImageException e = assertThrows(ImageException.class,
+                    () -> TABLE.open(OpenSpec.of(Path.of(bad[0]), engine)).close(), bad[0]);
+            assertTrue(e.getMessage().startsWith(Path.of(bad[0]) + ": " + bad[1]), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    private static byte[] whole(BlockImage image) throws IOException {
+        ByteBuffer all = ByteBuffer.allocate((int) image.capacity());
+        BlockIo.read(image, 0, all);
+        return all.array();
+    }
+
+    private static int depthAt(List<Allocation> map, long offset) {
+        return map.stream().filter(run -> run.offset() <= offset && offset < run.end()).findFirst().orElseThrow()
+                .depth();
+    }
+
+    private static boolean zeros(byte[] bytes, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,145 @@
+package org.ubdjvm.cow.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real NBD server (qemu-nbd or nbdkit) exporting one file on a Unix socket in a test's directory, for tests of
+ * the NBD layer; stopped on close. A missing program skips the test, or fails it with CI=true ({@link RealTools}).
+ */
+public final class NbdServer implements AutoCloseable {
+    private final Process process;
+    private final Path socket;
+    private final String export;
+
+    private NbdServer(Process process, Path socket, String export) {
+        this.process = process;
+        this.socket = socket;
+        this.export = export;
+    }
+
+    /**
+     * {@code qemu-nbd -f raw -k SOCK [-r] -t -e 8 -x EXPORT FILE}: persistent, so an image can be reopened, and
+     * shared by up to 8 clients.
+     */
+    public static NbdServer qemuNbd(Path file, boolean readOnly, String export) throws IOException {
+        return qemuNbd(file, readOnly, export, socketBeside(file, "qemu-nbd"));
+    }
+
+    /** {@link #qemuNbd(Path, boolean, String)} on the socket given (one a header already names). */
+    public static NbdServer qemuNbd(Path file, boolean readOnly, String export, Path socket) throws IOException {
+        Path program = RealTools.require("qemu-nbd", "qemu-utils");
+        Files.deleteIfExists(socket);
+        List<String> cmd = new ArrayList<>(List.of(program.toString(), "-f", "raw", "-k", socket.toString(), "-t",
+                "-e", "8", "-x", export));
+        if (readOnly) {
+            cmd.add("-r");
+        }
+        cmd.add(file.toString());
+        return start(cmd, socket, export);
+    }
+
+    /**
+     * {@code nbdkit -f -U SOCK [-r] [--filter=F...] file FILE [KEY=VALUE...]}: nbdkit's file plugin, its default
+     * export; {@code extra} holds filters ({@code --filter=error}) and their parameters ({@code error-pread-rate=1}).
+     */
+    public static NbdServer nbdkit(Path file, boolean readOnly, String... extra) throws IOException {
+        Path program = RealTools.require("nbdkit", "nbdkit");
+        Path socket = socketBeside(file, "nbdkit");
+        List<String> cmd = new ArrayList<>(List.of(program.toString(), "-f", "--exit-with-parent", "-U",
+                socket.toString()));
+        if (readOnly) {
+            cmd.add("-r");
+        }
+        List<String> params = new ArrayList<>();
+        for (String e : extra) {
+            (e.startsWith("--filter=") ? cmd : params).add(e);
+        }
+        cmd.addAll(List.of("file", file.toString()));
+        cmd.addAll(params);
+        return start(cmd, socket, "");
+    }
+
+    private static Path socketBeside(Path file, String server) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        for (int i = 0; ; i++) {
+            Path s = dir.resolve(server + i + ".sock");
+            if (!Files.exists(s)) {
+                return s;
+            }
+        }
+    }
+
+    /** Starts the server and waits (at most 10 s) until its socket takes connections. */
+    private static NbdServer start(List<String> cmd, Path socket, String export) throws IOException {
+        Path log = Files.createTempFile("nbd-server", ".log");
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        NbdServer server = new NbdServer(p, socket, export);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        try {
+            while (System.nanoTime() < deadline) {
+                if (!p.isAlive()) {
+                    throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": "
+                            + Files.readString(log));
+                }
+                if (Files.exists(socket)) {
+                    return server;
+                }
+                Thread.sleep(20);
+            }
+            server.close();
+            throw new IOException(String.join(" ", cmd) + " made no socket in 10 s: " + Files.readString(log));
+        } catch (InterruptedException e) {
+            server.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** {@code nbd+unix:///EXPORT?socket=PATH}. */
+    public String uri() {
+        return "nbd+unix:///" + export + "?socket=" + socket;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: the server dies mid-run, as a crash would leave it. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+
+    /** SIGSTOP or SIGCONT: a server that hangs (and its kernel still accepts connections), or resumes. */
+    public void signal(String name) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        try {
+            signal("CONT"); // a stopped server ignores SIGTERM until it runs again
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.ubdjvm.harness.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.ubdjvm.harness.cli.Ubd.s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.testing.NbdServer;
+
+/**
+ * A COW whose backing is qemu-nbd's export of a raw file, through every command a user would run on it: create,
+ * io, info, convert, and a guest on {@code ubd0=top.cow,URI}. The raw file never changes.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NbdBackingCliTest {
+    private static final int SIZE = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyCommandOnACowOverAnExport() throws Exception {
+        Path base = Ubd.patterned(dir.resolve("base.raw"), SIZE);
+        byte[] baseBytes = Files.readAllBytes(base);
+        Path top = dir.resolve("top.cow");
+        try (NbdServer server = NbdServer.qemuNbd(base, true, "")) {
+            String uri = server.uri();
+            Ubd.run("create", "-f", "cow", "-b", uri, s(top)).ok();
+            assertEquals(0, Ubd.run("io", "-c", "write -P 0x5a 0 64k", "-c", "flush", s(top)).exit());
+            Ubd.Result read = Ubd.run("io", "-r", "-c", "read -P 0x5a 0 64k",
+                    "-c", "read -P " + Ubd.sectorByte(300) + " " + 300 * 512 + " 512", s(top));
+            assertEquals(0, read.exit(), read::toString);
+
+            JsonNode info = new ObjectMapper().readTree(Ubd.run("info", "--output=json", s(top)).ok().out());
+            assertEquals(uri, info.get("backing-filename").asText(), "the header keeps the URI");
+            assertEquals("nbd", info.get("backing-image").get("format").asText());
+            assertEquals(SIZE, info.get("backing-image").get("virtual-size").asLong());
+
+            Path out = dir.resolve("out.raw");
+            Ubd.run("convert", "-O", "raw", s(top), s(out)).ok();
+            byte[] expected = baseBytes.clone();
+            Arrays.fill(expected, 0, 64 << 10, (byte) 0x5a);
+            assertArrayEquals(expected, Files.readAllBytes(out), "convert reads the export below the COW");
+
+            Ubd.Result run = Ubd.run("run", "ubd0=" + top + "," + uri, "--rw=randrw", "--ops=300", "--verify");
+            assertEquals(0, run.exit(), run::toString);
+            Ubd.Result created = Ubd.run("run", "ubd1=" + dir.resolve("new.cow") + "," + uri, "--rw=randwrite",
+                    "--ops=100", "--verify");
+            assertEquals(0, created.exit(), created::toString);
+        }
+        assertArrayEquals(baseBytes, Files.readAllBytes(base), "writes land in the COW only");
+    }
+}
