@@ -144,7 +144,7 @@ final class BenchLoop {
                     firstError);
         }
         return new BenchResult("ubd", ops, ops * spec.blockSize(), elapsed, micros(50), micros(99), micros(99.9),
-                cpu);
+                cpu, BenchResult.CURVE.stream().map(this::micros).toList());
     }
 
     private long nextOffset() {

@@ -77,12 +77,17 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
         return Double.isNaN(x) ? "-" : String.format("%.2f", x);
     }
 
-    private static String seconds(long millis) {
+    static String seconds(long millis) {
         return millis % 1000 == 0 ? Long.toString(millis / 1000) : Double.toString(millis / 1000.0);
     }
 
     public String json() throws IOException {
         ObjectMapper mapper = new ObjectMapper();
+        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node(mapper)) + "\n";
+    }
+
+    /** The whole report as a JSON object (the matrix nests one per cell). */
+    ObjectNode node(ObjectMapper mapper) {
         ObjectNode root = mapper.createObjectNode();
         root.put("target", spec.target().name()).put("engine", engine).put("filename", spec.file().toString());
         root.putObject("workload").put("rw", spec.rw().name()).put("block-size", spec.blockSize())
@@ -108,7 +113,24 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
             number(x, "iops", medianIopsRatio(p));
             number(x, "p99", medianP99Ratio(p));
         }
-        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        return root;
+    }
+
+    /** The median over the repeats of what {@code value} takes from ubd's result ({@code peer} -1) or a peer's. */
+    double median(int peer, java.util.function.ToDoubleFunction<BenchResult> value) {
+        return median(repeats.stream().mapToDouble(r -> value.applyAsDouble(peer < 0 ? r.ubd() : r.peers().get(peer)))
+                .toArray());
+    }
+
+    /** The median latency curve over the repeats, percentile by percentile; empty if the tool reports none. */
+    List<Double> medianCurve(int peer) {
+        BenchResult first = peer < 0 ? repeats.get(0).ubd() : repeats.get(0).peers().get(peer);
+        List<Double> out = new java.util.ArrayList<>();
+        for (int i = 0; i < first.curve().size(); i++) {
+            int at = i;
+            out.add(median(peer, r -> r.curve().get(at)));
+        }
+        return out;
     }
 
     private static void result(ObjectNode n, BenchResult r) {
@@ -120,10 +142,21 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
         number(lat, "p50", r.p50Micros());
         number(lat, "p99", r.p99Micros());
         number(lat, "p99.9", r.p999Micros());
+        if (!r.curve().isEmpty()) {
+            ObjectNode curve = n.putObject("latency-curve-us");
+            for (int i = 0; i < r.curve().size(); i++) {
+                number(curve, percentileName(BenchResult.CURVE.get(i)), r.curve().get(i));
+            }
+        }
+    }
+
+    /** p50, p99.9, p99.99: the percentile as people write it. */
+    static String percentileName(double p) {
+        return "p" + (p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p));
     }
 
     /** JSON has no NaN: a value a tool does not report is null. */
-    private static void number(ObjectNode n, String key, double value) {
+    static void number(ObjectNode n, String key, double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             n.putNull(key);
         } else {

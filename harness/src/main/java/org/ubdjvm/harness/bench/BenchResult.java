@@ -1,13 +1,23 @@
 package org.ubdjvm.harness.bench;
 
+import java.util.List;
+
 /**
  * One measurement by one tool. Latencies in microseconds; NaN where the tool does not report them
  * ({@code qemu-img bench} prints only its total time). {@code cpuNanos} is the CPU time (user + system, all
  * threads) the tool's process used while measuring, NaN if unknown: a ratio above 1 bought with a second busy
- * thread shows up there.
+ * thread shows up there. {@code curve} is the latency at each of {@link #CURVE}'s percentiles (empty if unknown),
+ * for the percentile plots.
  */
 public record BenchResult(String tool, long ops, long bytes, long elapsedNanos, double p50Micros, double p99Micros,
-                   double p999Micros, double cpuNanos) {
+                   double p999Micros, double cpuNanos, List<Double> curve) {
+    /** The percentiles of a latency curve: p50 ... p99.99. */
+    public static final List<Double> CURVE = List.of(50.0, 90.0, 99.0, 99.9, 99.99);
+
+    public BenchResult {
+        curve = List.copyOf(curve);
+    }
+
     double seconds() {
         return elapsedNanos / 1e9;
     }

@@ -14,6 +14,9 @@ import java.util.List;
 final class FioPeer {
     static final String NAME = "fio";
 
+    /** fio's percentile_list for {@link BenchResult#CURVE}. */
+    private static final String PERCENTILE_LIST = "50:90:99:99.9:99.99";
+
     private final PeerProgram fio;
 
     FioPeer(PeerProgram fio) {
@@ -35,7 +38,7 @@ final class FioPeer {
                 "--rw=" + spec.rw(), "--ioengine=" + ioengine(engine), "--iodepth=" + spec.iodepth(),
                 "--runtime=" + spec.runtime().toMillis() + "ms", "--time_based=1",
                 "--ramp_time=" + spec.ramp().toMillis() + "ms", "--direct=" + (direct ? 1 : 0), "--invalidate=0",
-                "--norandommap", "--randrepeat=0", "--output-format=json");
+                "--norandommap", "--randrepeat=0", "--percentile_list=" + PERCENTILE_LIST, "--output-format=json");
     }
 
     BenchResult run(BenchSpec spec, Path file, String engine, boolean direct) throws IOException {
@@ -61,7 +64,12 @@ final class FioPeer {
         double cpuNanos = job.has("usr_cpu") ? (job.path("usr_cpu").asDouble() + job.path("sys_cpu").asDouble())
                 / 100.0 * runtimeMs * 1_000_000.0 : Double.NaN;
         return new BenchResult(NAME, side.path("total_ios").asLong(), side.path("io_bytes").asLong(),
-                runtimeMs * 1_000_000L, pct.path("50.000000").asDouble(Double.NaN) / 1000.0,
-                pct.path("99.000000").asDouble(Double.NaN) / 1000.0, pct.path("99.900000").asDouble(Double.NaN) / 1000.0, cpuNanos);
+                runtimeMs * 1_000_000L, percentile(pct, 50), percentile(pct, 99), percentile(pct, 99.9), cpuNanos,
+                BenchResult.CURVE.stream().map(p -> percentile(pct, p)).toList());
+    }
+
+    /** fio's JSON keys percentiles as {@code "%f"}: 99.9 is "99.900000"; nanoseconds, returned as microseconds. */
+    private static double percentile(JsonNode pct, double p) {
+        return pct.path(String.format(java.util.Locale.ROOT, "%f", p)).asDouble(Double.NaN) / 1000.0;
     }
 }

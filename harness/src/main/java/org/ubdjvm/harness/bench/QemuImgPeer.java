@@ -68,6 +68,6 @@ final class QemuImgPeer {
         // its clock has millisecond resolution: a run shorter than that counts as 1 ms rather than divide by zero
         long nanos = Math.max(1_000_000L, Math.round(Double.parseDouble(m.group(1)) * 1e9));
         return new BenchResult(NAME, count, count * blockSize, nanos, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN);
+                Double.NaN, List.of());
     }
 }

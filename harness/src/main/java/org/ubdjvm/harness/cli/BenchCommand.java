@@ -2,18 +2,25 @@ package org.ubdjvm.harness.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.ubdjvm.harness.AccessPattern;
 import org.ubdjvm.harness.ByteSize;
+import org.ubdjvm.harness.NewFile;
+import org.ubdjvm.harness.bench.BenchMatrix;
+import org.ubdjvm.harness.bench.BenchPlots;
 import org.ubdjvm.harness.bench.BenchReport;
+import org.ubdjvm.harness.bench.MatrixReport;
 import org.ubdjvm.harness.bench.BenchSpec;
 import org.ubdjvm.harness.bench.BenchTarget;
 import org.ubdjvm.harness.bench.Benchmark;
 import org.ubdjvm.harness.bench.RingBenchmark;
 import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.IoEngines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +35,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", description = {"Benchmark a host-io engine or the whole stack against fio / qemu-img bench.",
         "  ubd bench --engine=io_uring --rw=randread --bs=4k --iodepth=32 --size=1G --runtime=10s --compare=fio --repeat=3",
-        "  ubd bench --target=stack --engine=io_uring --rw=randwrite --compare=fio,qemu-img",
+        "  ubd bench --target=stack --engine=io_uring --rw=randwrite --compare=fio,qemu-img --plot=stack.png",
+        "  ubd bench --matrix --engines=sync,io_uring --iodepths=1,32 --repeat=3 --plot=plots/",
         "Ratios are ubd/peer, measured in the same run: iops above 1 and p99 below 1 mean ubd is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -76,6 +84,26 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     OutputOption output;
 
+    @Option(names = "--matrix", description = "every engine x pattern x queue depth (--engines, --patterns, --iodepths), "
+            + "each cell against fio in the same run; one table")
+    boolean matrix;
+
+    @Option(names = "--engines", split = ",", paramLabel = "E,...",
+            description = "matrix: engines (default: sync,aio,io_uring,mmap)")
+    List<String> engines;
+
+    @Option(names = "--patterns", split = ",", paramLabel = "MODE,...",
+            description = "matrix: patterns (default: randread,randwrite,read,write)")
+    List<AccessPattern> patterns;
+
+    @Option(names = "--iodepths", split = ",", paramLabel = "N,...", description = "matrix: queue depths (default: 1,8,32)")
+    List<Integer> iodepths;
+
+    @Option(names = "--plot", paramLabel = "FILE.png|DIR",
+            description = "PNG charts: one FILE.png for a single bench; with --matrix a folder of IOPS, latency "
+                    + "percentile and CPU charts (made if missing)")
+    Path plot;
+
     @Option(names = "--producers", defaultValue = "1", paramLabel = "N",
             description = "ring target: submitter threads (default: ${DEFAULT-VALUE}; 1 uses the single-submitter ring)")
     int producers;
@@ -90,7 +118,19 @@ final class BenchCommand implements Callable<Integer> {
             throw usage("--repeat must be at least 1, not " + repeat);
         }
         if (target == BenchTarget.ring) {
+            if (matrix || plot != null) {
+                throw usage("--target=ring: no --matrix or --plot (it measures the ring alone, with no file)");
+            }
             return ringBench();
+        }
+        if (matrix) {
+            return matrixBench(spinNanos);
+        }
+        if (engines != null || patterns != null || iodepths != null) {
+            throw usage("--engines, --patterns and --iodepths are --matrix's axes; a single bench takes --engine, --rw, --iodepth");
+        }
+        if (plot != null) {
+            checkPlotFile();
         }
         BenchSpec bench = benchSpec();
         Benchmark benchmark = new Benchmark(bench, direct, ringSpin, spinNanos, spec.commandLine().getErr());
@@ -107,12 +147,90 @@ final class BenchCommand implements Callable<Integer> {
         }
         BenchReport report = benchmark.run(resolveEngine(bench.iodepth()), repeat);
         PrintWriter out = spec.commandLine().getOut();
+        if (plot != null) {
+            BenchPlots.single(report, plot);
+        }
         if (output.json()) {
             out.print(report.json());
         } else {
             report.human(out);
+            if (plot != null) {
+                out.printf("plot: %s%n", plot);
+            }
         }
         return UbdMain.OK;
+    }
+
+    /** The matrix: every engine, pattern and queue depth against fio, one table (or JSON), and the charts. */
+    private Integer matrixBench(long spinNanos) throws IOException {
+        if (!compare.isEmpty() && !compare.equals(List.of("fio"))) {
+            throw usage("--matrix compares every cell with fio; --compare=" + String.join(",", compare) + " does not apply");
+        }
+        BenchMatrix.Axes axes;
+        try {
+            axes = new BenchMatrix.Axes(engines != null ? engines : List.of("sync", "aio", "io_uring", "mmap"),
+                    patterns != null ? patterns : List.of(AccessPattern.randread, AccessPattern.randwrite,
+                            AccessPattern.read, AccessPattern.write),
+                    iodepths != null ? iodepths : List.of(1, 8, 32));
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        BenchSpec base = benchSpec();
+        for (AccessPattern rw : axes.patterns()) {
+            for (int qd : axes.iodepths()) { // every cell's workload is refused now, not halfway through the matrix
+                try {
+                    new BenchSpec(base.target(), rw, base.blockSize(), qd, base.size(), base.runtime(), base.ramp(),
+                            base.file());
+                } catch (IllegalArgumentException e) {
+                    throw usage(e.getMessage());
+                }
+            }
+        }
+        for (String e : axes.engines()) {
+            if (e.equals(IoEngines.AUTO)) {
+                throw usage("--engines: name each engine (auto is not one)");
+            }
+            try (IoEngine ignored = IoEngines.select(e, Collections.max(axes.iodepths())).engine()) {
+                // it can run here
+            } catch (IllegalArgumentException x) {
+                throw usage("--engines: " + x.getMessage());
+            }
+        }
+        BenchMatrix.requireFio();
+        if (plot != null) {
+            if (Files.exists(plot) && !Files.isDirectory(plot)) {
+                throw usage("--plot with --matrix names a folder, and " + plot + " is a file");
+            }
+            Files.createDirectories(plot);
+        }
+        MatrixReport report;
+        try (Progress progress = Progress.of("bench matrix", axes.engines().size() * axes.patterns().size()
+                * axes.iodepths().size(), output.json())) {
+            report = new BenchMatrix(base, axes, ringSpin, spinNanos, spec.commandLine().getErr()).run(repeat,
+                    (done, total, cell) -> {
+                        progress.extraMessage(cell.rw() + " " + cell.engine() + " QD" + cell.iodepth());
+                        progress.stepTo(done);
+                    });
+        }
+        List<Path> plots = plot == null ? List.of() : BenchPlots.matrix(report, plot);
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            out.print(report.json(plots));
+        } else {
+            report.human(out);
+            for (Path p : plots) {
+                out.printf("plot: %s%n", p);
+            }
+        }
+        return UbdMain.OK;
+    }
+
+    /** A single bench's --plot is one PNG; its folder must take a new file, checked before anything runs. */
+    private void checkPlotFile() throws IOException {
+        if (!plot.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+            throw usage("--plot names a .png file for a single bench (a folder with --matrix), not " + plot);
+        }
+        NewFile.requireWritable(plot, "plot");
     }
 
     /** The ring alone against an ArrayBlockingQueue: no file, no engine, no peer. */

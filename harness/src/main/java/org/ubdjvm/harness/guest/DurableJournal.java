@@ -8,9 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.ubdjvm.hostio.HostFile;
-import org.ubdjvm.hostio.HostIoException;
-import org.ubdjvm.hostio.OpenMode;
 import org.ubdjvm.hostio.PendingFile;
 
 /**
@@ -64,11 +61,7 @@ final class DurableJournal {
         if (Files.isDirectory(file)) {
             throw new IOException(file + ": is a directory; --journal names a file");
         }
-        try (PendingFile probe = PendingFile.beside(file, "journal")) {
-            HostFile.open(probe.path(), OpenMode.CREATE_NEW).close();
-        } catch (HostIoException e) {
-            throw new IOException(file + ": cannot write the journal here: " + e.reason(), e);
-        }
+        org.ubdjvm.harness.NewFile.requireWritable(file, "journal");
     }
 
     /** A journal as written: block size and per-device generations. */

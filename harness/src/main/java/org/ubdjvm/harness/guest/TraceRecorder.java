@@ -14,9 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.ubdjvm.hostio.HostFile;
-import org.ubdjvm.hostio.HostIoException;
-import org.ubdjvm.hostio.OpenMode;
+import org.ubdjvm.harness.NewFile;
 import org.ubdjvm.hostio.PendingFile;
 import org.ubdjvm.queue.RequestOp;
 
@@ -91,18 +89,19 @@ public final class TraceRecorder implements AutoCloseable {
 
     /** Refuses a trace file that cannot be made, before any device is opened. */
     public static void checkWritable(Path file) throws IOException {
-        try (PendingFile probe = begin(file)) {
-            HostFile.open(probe.path(), OpenMode.CREATE_NEW).close();
-        } catch (HostIoException e) {
-            throw new IOException(file + ": cannot write the trace here: " + e.reason(), e);
-        }
+        notADirectory(file);
+        NewFile.requireWritable(file, "trace");
     }
 
     private static PendingFile begin(Path file) throws IOException {
+        notADirectory(file);
+        return PendingFile.beside(file, "trace");
+    }
+
+    private static void notADirectory(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException(file + ": is a directory; --trace names a file");
         }
-        return PendingFile.beside(file, "trace");
     }
 
     /** Records one request of device {@code device} (an index into the names); call just before submitting it. */
