@@ -120,6 +120,25 @@ class TraceTest {
     }
 
     @Test
+    void twoDevicesAreTracedByTheirNumbersAndReplayedEachOnItsOwn() throws Exception {
+        Path a = Files.write(dir.resolve("a.img"), new byte[1 << 20]);
+        Path b = Files.write(dir.resolve("b.img"), new byte[1 << 20]);
+        Path a2 = Files.copy(a, dir.resolve("a2.img"));
+        Path b2 = Files.copy(b, dir.resolve("b2.img"));
+        Path log = dir.resolve("t.log");
+        Ubd.Result run = Ubd.run("run", "ubd0d=" + s(a), "ubd3d=" + s(b), "--trace=" + s(log), "--rw=randwrite",
+                "--threads=2", "--ops=100");
+        assertEquals(0, run.exit(), run::toString);
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(List.of("fio version 3 iolog", "0 ubd0 add", "0 ubd3 add", "0 ubd0 open", "0 ubd3 open"),
+                lines.subList(0, 5));
+        Ubd.run("replay", s(log), "ubd0d=" + s(a2), "ubd3d=" + s(b2), "--as-fast-as-possible").ok();
+        assertEquals(-1, Files.mismatch(a, a2));
+        assertEquals(-1, Files.mismatch(b, b2));
+        assertTrue(Files.mismatch(a, b) >= 0, "the devices' data differ (each carries its own device number)");
+    }
+
+    @Test
     void replayVerifyNamesTheFirstBadOffsetOfACorruptedLayer() throws Exception {
         Path back = dir.resolve("back.img");
         Files.write(back, new byte[1 << 20]);
