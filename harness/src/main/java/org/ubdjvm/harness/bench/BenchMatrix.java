@@ -38,6 +38,7 @@ public final class BenchMatrix {
 
     private final BenchSpec base;
     private final Axes axes;
+    private final boolean direct;
     private final boolean ringSpin;
     private final long spinNanos;
     private final PrintWriter err;
@@ -45,10 +46,12 @@ public final class BenchMatrix {
     /**
      * @param base everything but the pattern and queue depth, which each cell sets (target, block size, size,
      *             runtime, ramp, file)
+     * @param direct O_DIRECT for ubd and fio alike (engine target only)
      */
-    public BenchMatrix(BenchSpec base, Axes axes, boolean ringSpin, long spinNanos, PrintWriter err) {
+    public BenchMatrix(BenchSpec base, Axes axes, boolean direct, boolean ringSpin, long spinNanos, PrintWriter err) {
         this.base = base;
         this.axes = axes;
+        this.direct = direct;
         this.ringSpin = ringSpin;
         this.spinNanos = spinNanos;
         this.err = err;
@@ -66,7 +69,7 @@ public final class BenchMatrix {
                 for (int qd : axes.iodepths()) {
                     BenchSpec spec = new BenchSpec(base.target(), rw, base.blockSize(), qd, base.size(), base.runtime(),
                             base.ramp(), base.file());
-                    Benchmark b = new Benchmark(spec, false, ringSpin, spinNanos, err);
+                    Benchmark b = new Benchmark(spec, direct, ringSpin, spinNanos, err);
                     b.compareWith(FioPeer.NAME);
                     Cell cell = new Cell(rw, engine, qd, b.run(engine, repeats));
                     cells.add(cell);

@@ -163,6 +163,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The matrix: every engine, pattern and queue depth against fio, one table (or JSON), and the charts. */
     private Integer matrixBench(long spinNanos) throws IOException {
+        for (String single : List.of("--engine", "--rw", "--iodepth")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(single)) {
+                throw usage(single + " is a single bench's; --matrix takes --engines, --patterns, --iodepths");
+            }
+        }
         if (!compare.isEmpty() && !compare.equals(List.of("fio"))) {
             throw usage("--matrix compares every cell with fio; --compare=" + String.join(",", compare) + " does not apply");
         }
@@ -206,7 +211,7 @@ final class BenchCommand implements Callable<Integer> {
         MatrixReport report;
         try (Progress progress = Progress.of("bench matrix", axes.engines().size() * axes.patterns().size()
                 * axes.iodepths().size(), output.json())) {
-            report = new BenchMatrix(base, axes, ringSpin, spinNanos, spec.commandLine().getErr()).run(repeat,
+            report = new BenchMatrix(base, axes, direct, ringSpin, spinNanos, spec.commandLine().getErr()).run(repeat,
                     (done, total, cell) -> {
                         progress.extraMessage(cell.rw() + " " + cell.engine() + " QD" + cell.iodepth());
                         progress.stepTo(done);

@@ -109,8 +109,7 @@ final class ReplayCommand implements Callable<Integer> {
             RunResult result;
             long discards;
             try (Progress progress = Progress.of("replay", log.size(), output.json())) {
-                TraceReplay replay = new TraceReplay(log, all, deviceOfFile, new TraceReplay.Options(options.speed(),
-                        verify, iodepth, progress::stepTo));
+                TraceReplay replay = new TraceReplay(log, all, deviceOfFile, options.withProgress(progress::stepTo));
                 result = replay.run();
                 discards = replay.discards();
             }

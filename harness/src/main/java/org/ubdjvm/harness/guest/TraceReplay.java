@@ -47,6 +47,10 @@ public final class TraceReplay {
                 throw new IllegalArgumentException("--iodepth must be 1..1024, not " + iodepth);
             }
         }
+
+        public Options withProgress(LongConsumer listener) {
+            return new Options(speed, verify, iodepth, listener);
+        }
     }
 
     /** A mismatch and where it is in the trace, so the first one in trace order is reported first. */
@@ -103,28 +107,31 @@ public final class TraceReplay {
         for (int i = 0; i < log.size(); i++) {
             RequestOp op = log.op(i);
             UbdDevice d = devices.get(deviceOfFile[log.file(i)]);
-            String what = log.where(i) + ": " + TraceRecorder.action(op) + " of " + log.length(i) + " bytes at offset "
-                    + log.offset(i) + " on " + d.name();
             if (op == RequestOp.FLUSH) {
                 continue;
             }
             if (log.offset(i) % VerifiedBlock.SECTOR != 0 || log.length(i) % VerifiedBlock.SECTOR != 0) {
-                throw new IOException(what + ": not whole 512-byte sectors");
+                throw refused(i, d, "not whole 512-byte sectors");
             }
             if (log.offset(i) + log.length(i) > d.capacity() || log.offset(i) + log.length(i) < 0) {
-                throw new IOException(what + ": past the end of the device (" + d.capacity() + " bytes)");
+                throw refused(i, d, "past the end of the device (" + d.capacity() + " bytes)");
             }
             if (op != RequestOp.READ && d.readOnly()) {
-                throw new IOException(what + ": the device is read-only");
+                throw refused(i, d, "the device is read-only");
             }
             if (op != RequestOp.DISCARD) {
                 if (log.length(i) > MAX_REQUEST) {
-                    throw new IOException(what + ": longer than the " + (MAX_REQUEST >> 20) + " MiB a replay request may be");
+                    throw refused(i, d, "longer than the " + (MAX_REQUEST >> 20) + " MiB a replay request may be");
                 }
                 longest = Math.max(longest, log.length(i));
             }
         }
         return longest;
+    }
+
+    private IOException refused(int i, UbdDevice d, String why) {
+        return new IOException(log.where(i) + ": " + TraceRecorder.action(log.op(i)) + " of " + log.length(i)
+                + " bytes at offset " + log.offset(i) + " on " + d.name() + ": " + why);
     }
 
     /**

@@ -137,12 +137,6 @@ class BenchCommandTest {
                 {"--size=1k"},
                 {"--plot=" + s(dir.resolve("chart.txt"))},
                 {"--engines=sync"},
-                {"--matrix", "--compare=qemu-img"},
-                {"--matrix", "--patterns=randrw"},
-                {"--matrix", "--engines=warp"},
-                {"--matrix", "--engines=auto"},
-                {"--matrix", "--iodepths=0"},
-                {"--matrix", "--plot=/proc/version"},
                 {"--target=ring", "--matrix"}}) {
             Ubd.Result r = bench(extra);
             assertEquals(2, r.exit(), r::toString);

@@ -109,6 +109,27 @@ class BenchMatrixTest {
         assertChart(png);
     }
 
+    @Test
+    void badMatrixOptionsExit2WithOneLineBeforeAnythingRuns() {
+        String file = "--file=" + s(dir.resolve("data.img"));
+        String[][] cases = {
+                {"--compare=qemu-img", "--compare=qemu-img does not apply"},
+                {"--patterns=randrw", "--rw=randrw: bench runs read, write, randread or randwrite"},
+                {"--engines=warp", "--engines: unknown I/O engine 'warp'"},
+                {"--engines=auto", "--engines: name each engine"},
+                {"--iodepths=0", "--iodepth must be 1..4096, not 0"},
+                {"--iodepth=8", "--iodepth is a single bench's"},
+                {"--engine=sync", "--engine is a single bench's"},
+                {"--plot=/proc/version", "names a folder, and /proc/version is a file"}};
+        for (String[] c : cases) {
+            Ubd.Result r = Ubd.run("bench", "--matrix", file, "--size=16M", "--runtime=100ms", c[0]);
+            assertEquals(2, r.exit(), r::toString);
+            assertEquals(1, r.err().strip().lines().count(), r::toString);
+            assertTrue(r.err().contains(c[1]), r::toString);
+        }
+        assertTrue(Files.notExists(dir.resolve("data.img")), "nothing is written before the options are checked");
+    }
+
     private static List<String> iterable(java.util.Iterator<String> names) {
         List<String> out = new java.util.ArrayList<>();
         names.forEachRemaining(out::add);
