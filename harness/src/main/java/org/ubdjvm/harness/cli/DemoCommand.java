@@ -56,22 +56,28 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("ubd-demo-");
-        try (IoEngine engine = engineOption.open(spec.commandLine().getErr())) {
+        try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
+             Progress progress = Progress.of("demo", 4, false)) {
             // the demo makes V1 and V2 on purpose: their "obsolete" warnings would only be noise here
             DemoStack stack = new DemoStack(dir, engine, seed.seed, w -> { });
             Path top = stack.build();
+            progress.stepTo(1);
             DemoStack.Check before;
             try (BlockImage disk = stack.open(top, false)) {
                 before = stack.verify(disk);
                 BlockIo.flush(disk);
             }
+            progress.stepTo(2);
             DemoStack.Check after;
             List<ImageInfo> chain;
             try (BlockImage disk = stack.open(top, true)) {
                 after = stack.verify(disk);
                 chain = DemoStack.chain(disk);
             }
+            progress.stepTo(3);
             RunResult guest = guestWorkload(top, engine);
+            progress.stepTo(4);
+            progress.close(); // the bar ends before the report starts
             long mismatches = before.mismatches() + after.mismatches() + guest.mismatches() + guest.errors();
             report(out, dir, stack, chain, before, after);
             out.printf("guest: %d threads x iodepth %d, 4 KiB random 50%% reads through ring -> ubda -> stack:"

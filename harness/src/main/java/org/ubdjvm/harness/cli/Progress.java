@@ -13,7 +13,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * output is for people: never into JSON, a pipe, a file or a test's writer.
  */
 final class Progress implements AutoCloseable {
-    private final ProgressBar bar;
+    /** Null when nothing is drawn, or once closed. */
+    private ProgressBar bar;
 
     private Progress(ProgressBar bar) {
         this.bar = bar;
@@ -51,10 +52,12 @@ final class Progress implements AutoCloseable {
         }
     }
 
+    /** Ends the bar (its last state stays on the terminal); closing again does nothing. */
     @Override
     public void close() {
         if (bar != null) {
             bar.close();
+            bar = null;
         }
     }
 }
