@@ -82,7 +82,7 @@ public final class TraceRecorder implements AutoCloseable {
             Thread t = new Thread(r, "trace-writer");
             t.setDaemon(true);
             return t;
-        }, ProducerType.MULTI, new SleepingWaitStrategy(200, TimeUnit.MICROSECONDS.toNanos(200)));
+        }, ProducerType.MULTI, new SleepingWaitStrategy(200, TimeUnit.MILLISECONDS.toNanos(1)));
         disruptor.handleEventsWith((EventHandler<Entry>) (e, sequence, endOfBatch) -> write(e));
         this.ring = disruptor.start();
     }
