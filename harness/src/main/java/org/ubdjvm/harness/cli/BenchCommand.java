@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", description = {"Benchmark a host-io engine or the whole stack against fio / qemu-img bench.",
         "  ubd bench --engine=io_uring --rw=randread --bs=4k --iodepth=32 --size=1G --runtime=10s --compare=fio --repeat=3",
         "  ubd bench --target=stack --engine=io_uring --rw=randwrite --compare=fio,qemu-img --plot=stack.png",
-        "  ubd bench --matrix --engines=sync,io_uring --iodepths=1,32 --repeat=3 --plot=plots/",
+        "  ubd bench --matrix --engines=sync,io_uring --iodepths=1,32 --plot=plots/",
         "Ratios are ubd/peer, measured in the same run: iops above 1 and p99 below 1 mean ubd is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -88,15 +88,15 @@ final class BenchCommand implements Callable<Integer> {
             + "each cell against fio in the same run; one table")
     boolean matrix;
 
-    @Option(names = "--engines", split = ",", paramLabel = "E,...",
+    @Option(names = "--engines", split = ",", paramLabel = "ENGINE",
             description = "matrix: engines (default: sync,aio,io_uring,mmap)")
     List<String> engines;
 
-    @Option(names = "--patterns", split = ",", paramLabel = "MODE,...",
+    @Option(names = "--patterns", split = ",", paramLabel = "MODE",
             description = "matrix: patterns (default: randread,randwrite,read,write)")
     List<AccessPattern> patterns;
 
-    @Option(names = "--iodepths", split = ",", paramLabel = "N,...", description = "matrix: queue depths (default: 1,8,32)")
+    @Option(names = "--iodepths", split = ",", paramLabel = "N", description = "matrix: queue depths (default: 1,8,32)")
     List<Integer> iodepths;
 
     @Option(names = "--plot", paramLabel = "FILE.png|DIR",

@@ -36,9 +36,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "replay", description = {"Replay an fio iolog (ubd run --trace, fio --write_iolog) on ubd devices.",
         "  ubd replay t.log ubd0=disk.cow,disk.img --as-fast-as-possible --verify",
-        "  ubd replay fio.log ubd0=disk.img --map=disk.img=ubd0 --speed=2 --engine=io_uring",
-        "The trace's files go to the devices in order (or as --map says); writes are self-describing blocks, so a",
-        "replay on the same starting image gives the same bytes, and --verify checks every read."})
+        "  ubd replay fio.log ubd1d=disk.img --map=disk.img=ubd1 --speed=2",
+        "The trace's files go to the devices in order (or by --map). Writes carry",
+        "self-describing sectors: a replay on the same starting image writes the same",
+        "bytes, and --verify checks every read."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
