@@ -298,15 +298,26 @@ public final class TraceReplay {
             int expected = generations[s.device].get(sector);
             long got = VerifiedBlock.generationOf(s.buffer, k * VerifiedBlock.SECTOR, s.device, sector);
             verifiedSectors++;
-            if (expected > 0 ? got != expected : got < 0) {
+            boolean good = expected > 0 ? got == expected
+                    : expected == SectorGenerations.DISCARDED ? zeros(s.buffer, k * VerifiedBlock.SECTOR) : got >= 0;
+            if (!good) {
                 mismatches++;
                 problem(new Problem(s.index, device.name() + ": bad data at offset " + sector * VerifiedBlock.SECTOR
-                        + " (sector " + sector + ", " + log.where(s.index) + "): expected "
-                        + (expected > 0 ? "generation " + expected : "intact data") + ", found "
-                        + (got < 0 ? "corrupt data" : got == 0 ? "unwritten data" : "generation " + got)));
+                        + " (sector " + sector + ", " + log.where(s.index) + "): expected " + (expected > 0
+                        ? "generation " + expected : expected == 0 ? "intact data" : "zeros (discarded)") + ", found "
+                        + (got < 0 ? "corrupt data" : got == 0 ? "other data" : "generation " + got)));
                 return; // one line per request is enough
             }
         }
+    }
+
+    private static boolean zeros(ByteBuffer b, int at) {
+        for (int i = at; i < at + VerifiedBlock.SECTOR; i += 8) {
+            if (b.getLong(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Keeps the first problems in trace order, whatever order the completions came in. */

@@ -167,6 +167,21 @@ class TraceTest {
     }
 
     @Test
+    void aDiscardedRangeMustReadAsZeros() throws Exception {
+        Path disk = Ubd.patterned(dir.resolve("d.img"), 1 << 20);
+        Path log = trace("trim.log", "0 ubd0 add", "0 ubd0 open", "1 ubd0 write 0 8192", "2 ubd0 trim 0 4096",
+                "3 ubd0 read 0 8192", "4 ubd0 trim 65536 4096", "5 ubd0 read 65536 4096");
+        JsonNode j = json(Ubd.run("replay", s(log), "ubd0d=" + s(disk), "--as-fast-as-possible", "--verify",
+                "--output=json"));
+        assertEquals(2, j.get("discards").asLong());
+        assertEquals(0, j.get("mismatches").asLong(), j::toString);
+        assertEquals(24, j.get("verified-sectors").asLong());
+        Ubd.Result refused = Ubd.run("replay", s(log), "ubd0td=" + s(disk), "--as-fast-as-possible");
+        assertEquals(2, refused.exit(), refused::toString);
+        assertTrue(refused.err().contains("discard is disabled (flag t)"), refused::toString);
+    }
+
+    @Test
     void theRecordedTimingIsKeptUnlessAskedToHurry() throws Exception {
         Path disk = Files.write(dir.resolve("d.img"), new byte[1 << 20]);
         Path log = trace("slow.log", "0 ubd0 add", "0 ubd0 open", "0 ubd0 write 0 4096", "300000 ubd0 read 0 4096",
