@@ -20,9 +20,9 @@ final class Progress implements AutoCloseable {
         this.bar = bar;
     }
 
-    /** A bar of {@code total} steps named {@code task}, or one that draws nothing. */
-    static Progress of(String task, long total, boolean json) {
-        if (json || !stderrIsTerminal()) {
+    /** A bar of {@code total} steps named {@code task}, or, when {@code off} (JSON output...), one that draws nothing. */
+    static Progress of(String task, long total, boolean off) {
+        if (off || !stderrIsTerminal()) {
             return new Progress(null);
         }
         return new Progress(new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
