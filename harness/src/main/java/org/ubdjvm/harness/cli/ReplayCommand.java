@@ -114,29 +114,34 @@ final class ReplayCommand implements Callable<Integer> {
                 result = replay.run();
                 discards = replay.discards();
             }
-            if (output.json()) {
-                ObjectMapper mapper = new ObjectMapper();
-                ObjectNode root = RunCommand.jsonDevices(mapper, all, engine);
-                ObjectNode t = root.putObject("trace").put("filename", traceFile.toString()).put("requests", log.size())
-                        .put("speed", options.speed()).put("iodepth", iodepth).put("verify", verify);
-                var files = t.putObject("files");
-                for (int f = 0; f < log.files().size(); f++) {
-                    files.put(log.files().get(f), all.get(deviceOfFile[f]).name());
-                }
-                RunCommand.jsonResult(root, result);
-                root.put("discards", discards);
-                out.print(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
-            } else {
-                RunCommand.humanDevices(out, all, engine);
-                long[] byOp = log.countByOp();
-                out.printf("trace: %s, %d requests (%d reads, %d writes, %d flushes, %d discards), %s%s%n", traceFile,
-                        log.size(), byOp[RequestOp.READ.ordinal()], byOp[RequestOp.WRITE.ordinal()],
-                        byOp[RequestOp.FLUSH.ordinal()], byOp[RequestOp.DISCARD.ordinal()],
-                        options.speed() == 0 ? "as fast as possible" : "at " + options.speed() + "x the recorded pace",
-                        verify ? ", verified" : "");
-                RunCommand.humanResult(out, verify, engine, result, ", " + discards + " discards");
-            }
+            report(out, all, engine, log, deviceOfFile, options, result, discards);
             return result.mismatches() > 0 ? UbdMain.MISMATCH : UbdMain.OK;
+        }
+    }
+
+    private void report(PrintWriter out, List<UbdDevice> all, IoEngine engine, IoLog log, int[] deviceOfFile,
+            TraceReplay.Options options, RunResult result, long discards) throws IOException {
+        if (output.json()) {
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode root = RunCommand.jsonDevices(mapper, all, engine);
+            ObjectNode t = root.putObject("trace").put("filename", traceFile.toString()).put("requests", log.size())
+                    .put("speed", options.speed()).put("iodepth", iodepth).put("verify", verify);
+            var files = t.putObject("files");
+            for (int f = 0; f < log.files().size(); f++) {
+                files.put(log.files().get(f), all.get(deviceOfFile[f]).name());
+            }
+            RunCommand.jsonResult(root, result);
+            root.put("discards", discards);
+            out.print(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        } else {
+            RunCommand.humanDevices(out, all, engine);
+            long[] byOp = log.countByOp();
+            out.printf("trace: %s, %d requests (%d reads, %d writes, %d flushes, %d discards), %s%s%n", traceFile,
+                    log.size(), byOp[RequestOp.READ.ordinal()], byOp[RequestOp.WRITE.ordinal()],
+                    byOp[RequestOp.FLUSH.ordinal()], byOp[RequestOp.DISCARD.ordinal()],
+                    options.speed() == 0 ? "as fast as possible" : "at " + options.speed() + "x the recorded pace",
+                    verify ? ", verified" : "");
+            RunCommand.humanResult(out, verify, engine, result, ", " + discards + " discards");
         }
     }
 
