@@ -361,6 +361,7 @@ class HostileInputTest {
         Ubd.run("create", "-f", "cow", "-b", s(back), s(cow)).ok();
         Process p = UbdProcess.start("run", "ubd0=" + cow + "," + back, "--rw=randrw", "--runtime=3s", "--verify");
         awaitOpen(p, back);
+        awaitThread(p, "ring-ubda"); // the device's ring starts once the stack has opened and passed its checks
         Files.delete(back);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -372,6 +373,28 @@ class HostileInputTest {
     }
 
     /** Waits until process {@code p} holds {@code file} open (its /proc/PID/fd). */
+    private static void awaitThread(Process p, String name) throws Exception {
+        Path tasks = Path.of("/proc", String.valueOf(p.pid()), "task");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (p.isAlive() && System.nanoTime() < until) {
+            try (Stream<Path> threads = Files.list(tasks)) {
+                if (threads.anyMatch(t -> {
+                    try {
+                        return Files.readString(t.resolve("comm")).strip().equals(name);
+                    } catch (IOException gone) {
+                        return false;
+                    }
+                })) {
+                    return;
+                }
+            } catch (IOException gone) {
+                break;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the run never started its thread " + name);
+    }
+
     private static void awaitOpen(Process p, Path file) throws Exception {
         Path fds = Path.of("/proc", String.valueOf(p.pid()), "fd");
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
