@@ -55,9 +55,9 @@ final class DiskHeaders {
             throw new ImageException(file, "disk size " + size + " is not a positive multiple of the sector size "
                     + f.sectorSize());
         }
-        if (f.geometry() != null && f.geometry().capacitySectors() * f.sectorSize() > size) {
+        if (f.geometry() != null && f.geometry().capacityBytes() > size) {
             throw new ImageException(file, "geometry " + f.geometry() + " describes "
-                    + f.geometry().capacitySectors() * f.sectorSize() + " bytes, more than the disk's " + size);
+                    + f.geometry().capacityBytes() + " bytes, more than the disk's " + size);
         }
     }
 
