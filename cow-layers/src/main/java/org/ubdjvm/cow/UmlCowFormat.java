@@ -23,19 +23,12 @@ public final class UmlCowFormat implements ImageFormat {
             "V3-old64: the padded V3 layout 64-bit builds wrote before Dec 2005 (for compatibility tests)");
     /** uml_mkcow uses the host page size. */
     static final int CREATE_ALIGNMENT = 4096;
-    /** The B letter; V1/V2 have the field too. 512 is what the kernel and uml_moo read correctly. */
-    static final CreateOption SECTOR_SIZE = new CreateOption("sector-size", CreateOption.Type.NUMBER, "512",
-            "sector size in bytes, a power of two from 512 to 65536 (the B letter; the kernel reads 512 only)");
-    /** V3's alignment field: the bitmap and data start on it. 64 KiB reads the same on any host's page size. */
-    static final CreateOption ALIGNMENT = new CreateOption("alignment", CreateOption.Type.NUMBER, "4096",
-            "V3: alignment of bitmap and data in bytes, a power of two from 512 to 65536 (uml_mkcow: the page size)");
-    /** The P letter: a V3 header is always padded (its alignment is at least 512); V1/V2 cannot be. */
-    static final CreateOption PAD = new CreateOption("pad", CreateOption.Type.BOOL, "off",
-            "pad the header to a multiple of 512 bytes (the P letter): V3 always is; refused for V1/V2");
-    /** The L letter. */
-    static final CreateOption KEEP_NAME = new CreateOption("keep-name", CreateOption.Type.BOOL, "off",
-            "store the backing name exactly as given (no symlink or directory resolution); a relative name is"
-                    + " relative to this file's directory (the L letter)");
+    /** V3's alignment field: bitmap and data start on it (uml_mkcow: the page size). V1/V2 have none. */
+    static final CreateOption ALIGNMENT = LetterOptions.alignment(CREATE_ALIGNMENT);
+    /** P: a V3 header is always padded (its alignment is at least 512); V1/V2 cannot be. */
+    static final CreateOption PAD = LetterOptions.PAD;
+    static final CreateOption KEEP_NAME = LetterOptions.KEEP_NAME;
+    static final CreateOption SECTOR_SIZE = LetterOptions.SECTOR_SIZE;
 
     @Override
     public String name() {
@@ -202,8 +195,9 @@ public final class UmlCowFormat implements ImageFormat {
             throw new ImageException(file, "old64 (the V3-old64 layout) exists for version 3 only, not " + version);
         }
         UmlCowLayout layout = old64 ? UmlCowLayout.V3_OLD64 : UmlCowLayout.forCreate((int) version);
-        int sectorSize = powerOfTwo(spec, SECTOR_SIZE);
-        int alignment = layout.alignOffset() < 0 ? sectorSize : Math.max(powerOfTwo(spec, ALIGNMENT), sectorSize);
+        int sectorSize = LetterOptions.powerOfTwo(spec, SECTOR_SIZE);
+        int alignment = layout.alignOffset() < 0 ? sectorSize
+                : Math.max(LetterOptions.powerOfTwo(spec, ALIGNMENT), sectorSize);
         if (layout.alignOffset() < 0 && (spec.options().containsKey(ALIGNMENT.name()) || PAD.bool(spec))) {
             throw new ImageException(file, layout.name() + " has no alignment: its " + layout.headerSize()
                     + "-byte header is followed directly by the bitmap, so it cannot be aligned or padded; use version 3");
@@ -232,15 +226,6 @@ public final class UmlCowFormat implements ImageFormat {
             throw new IllegalStateException("encoded header does not decode to itself: " + header);
         }
         writeNewFile(file, bytes, header.dataOffset() + size);
-    }
-
-    private static int powerOfTwo(CreateSpec spec, CreateOption option) throws ImageException {
-        long v = option.number(spec);
-        if (v < 512 || v > 65536 || Long.bitCount(v) != 1) {
-            throw new ImageException(spec.file(), "option " + option.name() + "=" + v
-                    + ": not a power of two from 512 to 65536");
-        }
-        return (int) v;
     }
 
     /**
