@@ -18,7 +18,7 @@ import org.ubdjvm.hostio.SyncEngine;
 public final class DiskFormat implements ImageFormat {
     public static final String NAME = "disk";
     /** The host page size of every common architecture; 64 KiB ("use 64k even on i386") with -o alignment. */
-    static final CreateOption ALIGNMENT = DiskHeaders.alignment(4096);
+    static final CreateOption ALIGNMENT = LetterOptions.alignment(4096);
 
     @Override
     public String name() {

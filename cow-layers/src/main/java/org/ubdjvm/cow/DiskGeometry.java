@@ -21,9 +21,17 @@ public record DiskGeometry(int cylinders, int heads, int sectors) {
         }
     }
 
+    /** A CHS sector is 512 bytes whatever the disk's sector size, as the kernel's HDIO_GETGEO counts. */
+    public static final int SECTOR = 512;
+
     /** Sectors the geometry addresses. */
     public long capacitySectors() {
         return (long) cylinders * heads * sectors;
+    }
+
+    /** Bytes the geometry addresses. */
+    public long capacityBytes() {
+        return capacitySectors() * SECTOR;
     }
 
     /** {@code C102H15S16}, the driver's letters. */

@@ -182,7 +182,7 @@ record DiskHeader(Kind kind, int flags, long size, int sectorSize, int alignment
         if (in.getInt(RESERVED_AT) != 0) {
             throw ImageException.field(file, "reserved", RESERVED_AT, "must be 0");
         }
-        DiskGeometry geometry = geometry(file, in, size, sectorSize);
+        DiskGeometry geometry = geometry(file, in, size);
         long dataOffset = in.getLong(DATA_OFFSET_AT);
         long headerEnd = (flags & FLAG_PADDED) != 0 ? ProbeBytes.roundUp(length, UNIT) : length;
         if (dataOffset < 0 || dataOffset % alignment != 0 || dataOffset > Long.MAX_VALUE - size
@@ -224,7 +224,7 @@ record DiskHeader(Kind kind, int flags, long size, int sectorSize, int alignment
         return v;
     }
 
-    private static DiskGeometry geometry(Path file, ByteBuffer in, long size, int sectorSize) throws ImageException {
+    private static DiskGeometry geometry(Path file, ByteBuffer in, long size) throws ImageException {
         long c = Integer.toUnsignedLong(in.getInt(CYL_AT));
         long h = Integer.toUnsignedLong(in.getInt(HEADS_AT));
         long s = Integer.toUnsignedLong(in.getInt(SECTORS_AT));
@@ -234,9 +234,9 @@ record DiskHeader(Kind kind, int flags, long size, int sectorSize, int alignment
         } catch (IllegalArgumentException e) {
             throw ImageException.field(file, "cylinders", CYL_AT, "geometry " + e.getMessage());
         }
-        if (g != null && g.capacitySectors() * sectorSize > size) {
+        if (g != null && g.capacityBytes() > size) {
             throw ImageException.field(file, "cylinders", CYL_AT, "geometry " + g + " describes "
-                    + g.capacitySectors() * sectorSize + " bytes, more than the disk's " + size);
+                    + g.capacityBytes() + " bytes, more than the disk's " + size);
         }
         return g;
     }

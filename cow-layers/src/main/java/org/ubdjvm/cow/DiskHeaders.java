@@ -8,17 +8,10 @@ import java.util.List;
 final class DiskHeaders {
     static final CreateOption GEOMETRY = new CreateOption("geometry", CreateOption.Type.STRING, "",
             "CYLINDERS/HEADS/SECTORS recorded with the disk, e.g. 102/15/16 (empty: none, the driver's default)");
-    static final CreateOption SECTOR_SIZE = new CreateOption("sector-size", CreateOption.Type.NUMBER, "512",
-            "sector size in bytes, a power of two from 512 to 65536 (the B letter)");
-    static final CreateOption PAD = new CreateOption("pad", CreateOption.Type.BOOL, "off",
-            "pad the header to a multiple of 512 bytes, for raw devices (the P letter)");
+    static final CreateOption SECTOR_SIZE = LetterOptions.SECTOR_SIZE;
+    static final CreateOption PAD = LetterOptions.PAD;
 
     private DiskHeaders() {
-    }
-
-    static CreateOption alignment(int defaultValue) {
-        return new CreateOption("alignment", CreateOption.Type.NUMBER, String.valueOf(defaultValue),
-                "alignment of the data in bytes, a power of two from 512 to 65536 (64 KiB: the page size of any host)");
     }
 
     static String formatName(DiskHeader.Kind kind) {
@@ -31,8 +24,8 @@ final class DiskHeaders {
 
     static Fields fields(CreateSpec spec, CreateOption alignmentOption, int moreFlags) throws ImageException {
         Path file = spec.file();
-        int sectorSize = powerOfTwo(file, SECTOR_SIZE, SECTOR_SIZE.number(spec));
-        int alignment = powerOfTwo(file, alignmentOption, alignmentOption.number(spec));
+        int sectorSize = LetterOptions.powerOfTwo(spec, SECTOR_SIZE);
+        int alignment = LetterOptions.powerOfTwo(spec, alignmentOption);
         if (alignment < sectorSize) {
             alignment = sectorSize; // data must start on a sector
         }
@@ -41,23 +34,15 @@ final class DiskHeaders {
         return new Fields(geometry, sectorSize, alignment, flags);
     }
 
-    private static int powerOfTwo(Path file, CreateOption option, long v) throws ImageException {
-        if (v < DiskHeader.MIN_SECTOR || v > DiskHeader.MAX_SECTOR || Long.bitCount(v) != 1) {
-            throw new ImageException(file, "option " + option.name() + "=" + v + ": not a power of two from "
-                    + DiskHeader.MIN_SECTOR + " to " + DiskHeader.MAX_SECTOR);
-        }
-        return (int) v;
-    }
-
     /** Refuses a size that is not whole sectors, and a geometry larger than the disk, before a file is made. */
     static void checkSize(Path file, long size, Fields f) throws ImageException {
         if (size <= 0 || size % f.sectorSize() != 0) {
             throw new ImageException(file, "disk size " + size + " is not a positive multiple of the sector size "
                     + f.sectorSize());
         }
-        if (f.geometry() != null && f.geometry().capacitySectors() * f.sectorSize() > size) {
+        if (f.geometry() != null && f.geometry().capacityBytes() > size) {
             throw new ImageException(file, "geometry " + f.geometry() + " describes "
-                    + f.geometry().capacitySectors() * f.sectorSize() + " bytes, more than the disk's " + size);
+                    + f.geometry().capacityBytes() + " bytes, more than the disk's " + size);
         }
     }
 

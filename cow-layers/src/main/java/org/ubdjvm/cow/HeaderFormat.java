@@ -21,11 +21,8 @@ public final class HeaderFormat implements ImageFormat {
     /** Where the disk starts in the data file: 0 is the whole file. */
     static final CreateOption DATA_OFFSET = new CreateOption("data-offset", CreateOption.Type.NUMBER, "0",
             "where the disk starts in the data file, a multiple of the alignment (0: the whole file)");
-    static final CreateOption ALIGNMENT = DiskHeaders.alignment(512);
-    /** The L letter. */
-    static final CreateOption KEEP_NAME = new CreateOption("keep-name", CreateOption.Type.BOOL, "off",
-            "store the data file's name exactly as given (no symlink or directory resolution); a relative name is"
-                    + " relative to this file's directory (the L letter)");
+    static final CreateOption ALIGNMENT = LetterOptions.alignment(512);
+    static final CreateOption KEEP_NAME = LetterOptions.KEEP_NAME;
 
     @Override
     public String name() {

@@ -23,7 +23,12 @@ public final class UmlCowFormat implements ImageFormat {
             "V3-old64: the padded V3 layout 64-bit builds wrote before Dec 2005 (for compatibility tests)");
     /** uml_mkcow uses the host page size. */
     static final int CREATE_ALIGNMENT = 4096;
-    static final int CREATE_SECTOR_SIZE = 512;
+    /** V3's alignment field: bitmap and data start on it (uml_mkcow: the page size). V1/V2 have none. */
+    static final CreateOption ALIGNMENT = LetterOptions.alignment(CREATE_ALIGNMENT);
+    /** P: a V3 header is always padded (its alignment is at least 512); V1/V2 cannot be. */
+    static final CreateOption PAD = LetterOptions.PAD;
+    static final CreateOption KEEP_NAME = LetterOptions.KEEP_NAME;
+    static final CreateOption SECTOR_SIZE = LetterOptions.SECTOR_SIZE;
 
     @Override
     public String name() {
@@ -172,7 +177,7 @@ public final class UmlCowFormat implements ImageFormat {
 
     @Override
     public List<CreateOption> createOptions() {
-        return List.of(VERSION, OLD64);
+        return List.of(VERSION, OLD64, SECTOR_SIZE, ALIGNMENT, PAD, KEEP_NAME);
     }
 
     @Override
@@ -190,19 +195,32 @@ public final class UmlCowFormat implements ImageFormat {
             throw new ImageException(file, "old64 (the V3-old64 layout) exists for version 3 only, not " + version);
         }
         UmlCowLayout layout = old64 ? UmlCowLayout.V3_OLD64 : UmlCowLayout.forCreate((int) version);
-        long size = backingSize(spec, table);
-        if (layout.floorBitmap() && size % (8L * CREATE_SECTOR_SIZE) != 0) {
+        int sectorSize = LetterOptions.powerOfTwo(spec, SECTOR_SIZE);
+        int alignment = layout.alignOffset() < 0 ? sectorSize
+                : Math.max(LetterOptions.powerOfTwo(spec, ALIGNMENT), sectorSize);
+        if (layout.alignOffset() < 0 && (spec.options().containsKey(ALIGNMENT.name()) || PAD.bool(spec))) {
+            throw new ImageException(file, layout.name() + " has no alignment: its " + layout.headerSize()
+                    + "-byte header is followed directly by the bitmap, so it cannot be aligned or padded; use version 3");
+        }
+        boolean remote = BackingPath.remote(spec.backing(), table);
+        boolean asGiven = !remote && KEEP_NAME.bool(spec);
+        Path backingFile = asGiven ? BackingPath.resolveStored(file, spec.backing().toString()) : spec.backing();
+        long size = backingSize(spec.withBacking(backingFile), table);
+        if (layout.floorBitmap() && size % (8L * sectorSize) != 0) {
             throw new ImageException(file, layout.name() + " cannot describe a " + size + "-byte disk: its bitmap"
                     + " rounds down and loses the last sectors (the V1/V2 rounding bug); use version 3");
         }
         if (layout.obsolete() || old64) {
             spec.warnings().accept("warning: UML COW " + layout.name() + " is obsolete; V3 is the current format");
         }
+        if (sectorSize != 512) { // tried: linux.uml 6.1 takes it and writes 512-byte bits and sectors into it
+            spec.warnings().accept("warning: sector size " + sectorSize + ": the UML kernel reads every COW file as"
+                    + " 512-byte sectors and misplaces its writes in this one; give it to ubd and uml_moo only");
+        }
         // a protocol backing (an NBD export) has no mtime: 0 is stored, and open does not compare it
-        long mtime = BackingPath.remote(spec.backing(), table) ? 0 : HostFile.mtimeSeconds(spec.backing());
-        UmlCowHeader header = new UmlCowHeader(layout, mtime, size,
-                CREATE_SECTOR_SIZE, layout.alignOffset() < 0 ? CREATE_SECTOR_SIZE : CREATE_ALIGNMENT, 0,
-                BackingPath.stored(spec.backing(), table));
+        long mtime = remote ? 0 : HostFile.mtimeSeconds(backingFile);
+        UmlCowHeader header = new UmlCowHeader(layout, mtime, size, sectorSize, alignment, 0,
+                asGiven ? spec.backing().toString() : BackingPath.stored(spec.backing(), table));
         byte[] bytes = header.encode(file);
         if (!UmlCowHeader.decode(new ProbeBytes(file, bytes.length, bytes)).equals(header)) {
             throw new IllegalStateException("encoded header does not decode to itself: " + header);

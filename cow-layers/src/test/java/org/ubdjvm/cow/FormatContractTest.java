@@ -30,13 +30,13 @@ class FormatContractTest {
     @Test
     void eachFormatDeclaresItsCreateOptionsAndTheTableRefusesAnyOtherBeforeWritingAnything() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
-        assertEquals(List.of("version", "old64"),
+        assertEquals(List.of("version", "old64", "sector-size", "alignment", "pad", "keep-name"),
                 TABLE.byName("cow").createOptions().stream().map(CreateOption::name).toList());
         assertEquals(List.of(), TABLE.byName("raw").createOptions());
         CreateSpec cow = CreateSpec.of(dir.resolve("new.cow"), "cow").withBacking(back);
 
         refused(() -> TABLE.create(cow.withOption("cluster_size", "64k")),
-                "new.cow: format cow has no option 'cluster_size' (known: version, old64)");
+                "new.cow: format cow has no option 'cluster_size' (known: version, old64, sector-size, alignment, pad, keep-name)");
         refused(() -> TABLE.create(CreateSpec.of(dir.resolve("new.cow"), "raw").withSize(512).withOption("version", "3")),
                 "new.cow: format raw has no option 'version' (it takes none)");
         refused(() -> TABLE.create(cow.withOption("version", "three")), "new.cow: option version=three: not a number");

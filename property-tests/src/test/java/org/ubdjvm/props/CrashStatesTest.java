@@ -68,20 +68,40 @@ class CrashStatesTest {
         }
     }
 
-    @ParameterizedTest(name = "V{0}")
-    @ValueSource(ints = {1, 2, 3})
-    void everyCrashStateOpensAndHoldsOnlyFlushedOrNewerData(int version) throws IOException {
+    /**
+     * UML COW V1, V2, V3 over a raw backing (the COW file is logged), a DISK holding the backing's bytes (its file),
+     * a HEADER over a copy of them (its data file, written in place; each state is opened after {@code check -r}
+     * records the data file's mtime, the documented way back after a crash).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"V1", "V2", "V3", "DISK", "HEADER"})
+    void everyCrashStateOpensAndHoldsOnlyFlushedOrNewerData(String kind) throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), SECTORS * 512L);
         for (int s = 0; s < SECTORS; s++) {
             backing[s] = Disks.sector("back %06d ", s);
         }
-        Path cow = dir.resolve("crash.cow");
         FormatTable table = FormatTable.standard();
-        table.create(CreateSpec.of(cow, "cow").withBacking(back).withOption("version", "" + version));
-        byte[] initial = Files.readAllBytes(cow);
-        HostWriteLog log = new HostWriteLog(cow.getFileName().toString());
+        Path cow;
+        Path logged;
+        switch (kind) {
+            case "DISK" -> {
+                cow = logged = dir.resolve("crash.disk");
+                table.create(CreateSpec.of(cow, "disk").withBacking(back).withOption("geometry", "2/4/32"));
+            }
+            case "HEADER" -> {
+                logged = Files.copy(back, dir.resolve("crash.data"));
+                cow = dir.resolve("crash.header");
+                table.create(CreateSpec.of(cow, "header").withBacking(logged));
+            }
+            default -> {
+                cow = logged = dir.resolve("crash.cow");
+                table.create(CreateSpec.of(cow, "cow").withBacking(back).withOption("version", kind.substring(1)));
+            }
+        }
+        byte[] initial = Files.readAllBytes(logged);
+        HostWriteLog log = new HostWriteLog(logged.getFileName().toString());
         History history = new History();
-        Random random = new Random(1000L + version);
+        Random random = new Random(1000L + kind.hashCode());
         int nextValue = 1;
         try (BlockImage image = table.open(OpenSpec.of(cow, log))) {
             for (int op = 0; op < OPERATIONS; op++) {
@@ -116,17 +136,24 @@ class CrashStatesTest {
         // Thousands of states are written and opened: on tmpfs when there is one, it costs no disk I/O.
         Path shm = Path.of("/dev/shm");
         Path stateDir = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "crash") : dir;
-        Path state = stateDir.resolve(cow.getFileName());
+        Path state = stateDir.resolve(logged.getFileName());
+        Path opened = state;
         int states;
         try {
-            states = check(history, log.entries(), initial, state, back, random);
+            if (kind.equals("HEADER")) {
+                Files.write(state, initial);
+                opened = stateDir.resolve(cow.getFileName());
+                table.create(CreateSpec.of(opened, "header").withBacking(state));
+            }
+            states = check(history, log.entries(), initial, state, opened, random);
         } finally {
             Files.deleteIfExists(state);
+            Files.deleteIfExists(opened);
             if (!stateDir.equals(dir)) {
                 Files.deleteIfExists(stateDir);
             }
         }
-        System.out.println("crash states V" + version + ": " + states + " checked from a log of "
+        System.out.println("crash states " + kind + ": " + states + " checked from a log of "
                 + log.entries().size() + " host writes and syncs");
         assertTrue(states >= OPERATIONS, "checked " + states);
     }
@@ -150,16 +177,17 @@ class CrashStatesTest {
         return Disks.sector("v%08d-" + sector + " ", value);
     }
 
-    private int check(History h, List<HostWriteLog.Entry> log, byte[] initial, Path cow, Path back, Random random)
+    /** Each crash state is written to {@code state} (the logged file), then {@code opened} is opened. */
+    private int check(History h, List<HostWriteLog.Entry> log, byte[] initial, Path state, Path opened, Random random)
             throws IOException {
         byte[] durable = initial.clone();   // every entry up to the last completed fdatasync
         List<HostWriteLog.Entry> pending = new ArrayList<>();
         int states = 0;
         for (int k = 0; k <= log.size(); k++) {
             // A crash right before entry k: whatever was synced, plus any subset of the pieces written since.
-            states += checkState(h, k, apply(durable, pending, null), cow, back);
+            states += checkState(h, k, apply(durable, pending, null), state, opened);
             for (int t = 0; t < SUBSETS_PER_POINT && !pending.isEmpty(); t++) {
-                states += checkState(h, k, apply(durable, pending, random), cow, back);
+                states += checkState(h, k, apply(durable, pending, random), state, opened);
             }
             if (k == log.size()) {
                 break;
@@ -193,11 +221,14 @@ class CrashStatesTest {
         return out;
     }
 
-    private int checkState(History h, int logLength, byte[] state, Path cow, Path back) throws IOException {
-        Files.write(cow, state);
+    private int checkState(History h, int logLength, byte[] state, Path file, Path opened) throws IOException {
+        Files.write(file, state);
         int flushes = h.flushesAt(logLength);
         byte[] disk;
-        try (BlockImage image = FormatTable.standard().open(OpenSpec.of(cow, new SyncEngine()).withReadOnly(true))) {
+        if (!opened.equals(file)) { // a HEADER over the state: record the data file's new mtime, as check -r does
+            FormatTable.standard().check(OpenSpec.of(opened, new SyncEngine()), true);
+        }
+        try (BlockImage image = FormatTable.standard().open(OpenSpec.of(opened, new SyncEngine()).withReadOnly(true))) {
             ByteBuffer all = ByteBuffer.allocate((int) image.capacity());
             BlockIo.read(image, 0, all);
             disk = all.array();

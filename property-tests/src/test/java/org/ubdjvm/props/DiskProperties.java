@@ -88,15 +88,23 @@ class DiskProperties {
                 .as((kind, size) -> new DiskSetup(size, List.of(kind)));
         Arbitrary<DiskSetup> v3 = Combinators.combine(Arbitraries.of(LayerKind.V3, LayerKind.V3_OLD64),
                 Arbitraries.oneOf(alignedSizes(), anySizes())).as((kind, size) -> new DiskSetup(size, List.of(kind)));
-        return onAnyEngine(Arbitraries.oneOf(v3, v1v2, raw));
+        // the seed's DISK and HEADER alone: the base's bytes behind a geometry header, in one file or beside it
+        Arbitrary<DiskSetup> wrapped = Combinators.combine(Arbitraries.of(LayerKind.DISK, LayerKind.HEADER),
+                alignedSizes()).as((kind, size) -> new DiskSetup(size, List.of(kind)));
+        return onAnyEngine(Arbitraries.oneOf(v3, v1v2, raw, wrapped));
     }
 
     @Provide
     Arbitrary<DiskSetup> stacks() {
         Arbitrary<Long> sizes = Arbitraries.frequencyOf(Tuple.of(2, alignedSizes()), Tuple.of(1, anySizes()));
         // V1 and V2 cannot describe a disk whose size is not a multiple of 4096 (spec 4.2): V3 starts those
-        return onAnyEngine(Combinators.combine(sizes, Arbitraries.of(LayerKind.COW)).as((size, kind) ->
-                new DiskSetup(size, List.of(size % 4096 != 0 && kind.needsAlignedSize() ? LayerKind.V3 : kind))));
+        // a third of the aligned bases are wrapped as DISK or HEADER: V3 over DISK, V2 over HEADER, ...
+        Arbitrary<LayerKind> bases = Arbitraries.frequency(Tuple.of(4, LayerKind.RAW), Tuple.of(1, LayerKind.DISK),
+                Tuple.of(1, LayerKind.HEADER));
+        return onAnyEngine(Combinators.combine(sizes, Arbitraries.of(LayerKind.COW), bases).as((size, kind, base) -> {
+            LayerKind first = size % 4096 != 0 && kind.needsAlignedSize() ? LayerKind.V3 : kind;
+            return new DiskSetup(size, base == LayerKind.RAW || size % 4096 != 0 ? List.of(first) : List.of(base, first));
+        }));
     }
 
     /** The same files on an engine drawn for the try: the tries spread over the engines, not multiplied by them. */
@@ -131,6 +139,7 @@ class DiskProperties {
         end.closeAndCheckFiles();
         Statistics.label("COW layers at the end").collect(end.model().cowLayers());
         Statistics.label("engine").collect(tried.engine());
+        Statistics.label("base").collect(end.model().layers().get(0).kind());
         Statistics.label("V3-old64 layers").collect(end.model().layers().stream()
                 .filter(l -> l.kind() == LayerKind.V3_OLD64).count() > 0 ? "some" : "none");
         Statistics.label("reads across layers").collect(end.straddlingReads() > 0 ? "some" : "none");

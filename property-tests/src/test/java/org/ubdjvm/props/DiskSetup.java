@@ -16,6 +16,14 @@ record DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
             throw new IllegalArgumentException("disks start at " + MIN_SECTORS + " sectors: " + baseSize + " B");
         }
         layers = List.copyOf(layers);
+        for (int i = 1; i < layers.size(); i++) {
+            if (layers.get(i).base()) {
+                throw new IllegalArgumentException(layers.get(i) + " wraps the base: it can only be first");
+            }
+        }
+        if (!layers.isEmpty() && layers.get(0).base() && baseSize % 4096 != 0) {
+            throw new IllegalArgumentException(layers.get(0) + " over an odd " + baseSize + " B: whole 4 KiB only");
+        }
     }
 
     /** On the sync engine. */

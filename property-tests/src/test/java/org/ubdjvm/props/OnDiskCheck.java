@@ -22,14 +22,17 @@ final class OnDiskCheck {
 
     static void verify(StackModel model) throws IOException {
         List<StackModel.Layer> layers = model.layers();
-        verifyRaw(layers.get(0), model.rawLength());
+        verifyRaw(layers.get(0), model.baseData(), model.rawLength());
         for (int i = 1; i < layers.size(); i++) {
             verifyCow(layers.get(i), layers.get(i - 1));
         }
     }
 
-    private static void verifyRaw(StackModel.Layer raw, long length) throws IOException {
-        byte[] file = Files.readAllBytes(raw.file());
+    /** The base's bytes: the whole raw file (a HEADER's data file), or a DISK's data after its header. */
+    private static void verifyRaw(StackModel.Layer raw, Path data, long length) throws IOException {
+        byte[] all = Files.readAllBytes(data);
+        int skip = raw.kind() == LayerKind.DISK ? LayerKind.DISK_DATA_OFFSET : 0;
+        byte[] file = Arrays.copyOfRange(all, Math.min(skip, all.length), all.length);
         require(file.length == length, raw, "length " + file.length + ", expected " + length);
         int mismatch = Arrays.mismatch(file, 0, file.length, raw.data(), 0, file.length);
         require(mismatch < 0, raw, "byte " + mismatch + " differs from what was written");

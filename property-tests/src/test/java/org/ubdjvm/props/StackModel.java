@@ -23,8 +23,9 @@ final class StackModel {
      * @param data    this layer's bytes for the sectors it holds (the raw base: its whole content)
      */
     record Layer(Path file, LayerKind kind, long size, BitSet owned, byte[] data) {
+        /** The base: raw, or raw wrapped as DISK or HEADER. */
         boolean raw() {
-            return kind == LayerKind.RAW;
+            return kind.base();
         }
 
         /** 0 for the raw base, else the UML COW version. */
@@ -52,6 +53,21 @@ final class StackModel {
 
     static StackModel overRaw(Path rawFile, byte[] rawContent) {
         return new StackModel(rawFile, rawContent);
+    }
+
+    /** The raw file the base's bytes are in (a HEADER base's data file); the base's own file otherwise. */
+    private Path baseData;
+
+    /** The base is now {@code file}, a DISK or HEADER made from the raw base; its bytes stay as they were. */
+    void wrapBase(Path file, LayerKind kind) {
+        Layer base = layers.get(0);
+        baseData = kind == LayerKind.HEADER ? base.file() : file;
+        layers.set(0, new Layer(file, kind, base.size(), base.owned(), base.data()));
+    }
+
+    /** Where the base's disk bytes are: the raw base, a DISK's file, a HEADER's data file. */
+    Path baseData() {
+        return baseData != null ? baseData : layers.get(0).file();
     }
 
     DiskModel disk() {

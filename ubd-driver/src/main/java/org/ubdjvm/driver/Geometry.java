@@ -19,6 +19,8 @@ public record Geometry(int cylinders, int heads, int sectors, Source source) {
         DEFAULT
     }
 
+    /** A CHS sector is 512 bytes whatever the disk's sector size, as the kernel's HDIO_GETGEO counts. */
+    static final int CHS_SECTOR = 512;
     static final int MAX_CYLINDERS = 65535;
     static final int MAX_HEADS = 255;
     static final int MAX_SECTORS = 63;
@@ -47,9 +49,9 @@ public record Geometry(int cylinders, int heads, int sectors, Source source) {
         Geometry g = given != null ? given : recorded != null
                 ? new Geometry(recorded.cylinders(), recorded.heads(), recorded.sectors(), Source.IMAGE)
                 : umlDefault(image.capacity());
-        if (g.capacitySectors() * image.sectorSize() > image.capacity()) {
+        if (g.capacitySectors() * CHS_SECTOR > image.capacity()) {
             throw new IOException(name + ": geometry " + g + " describes " + g.capacitySectors()
-                    * image.sectorSize() + " bytes, more than the image's " + image.capacity());
+                    * CHS_SECTOR + " bytes, more than the image's " + image.capacity());
         }
         return g;
     }

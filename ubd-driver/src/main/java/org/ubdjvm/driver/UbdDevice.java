@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.ubdjvm.cow.Allocation;
 import org.ubdjvm.cow.BlockImage;
@@ -31,6 +33,10 @@ import org.ubdjvm.queue.RingConfig;
 public final class UbdDevice implements AutoCloseable {
     /** The create option {@code V<n>} sets on a layer made on open: the seed's "header version". */
     static final String CREATE_VERSION_OPTION = "version";
+    /** The create options {@code P}, {@code L} and {@code B<n>} set; a format without one refuses the letter. */
+    static final String PAD_OPTION = "pad";
+    static final String KEEP_NAME_OPTION = "keep-name";
+    static final String SECTOR_SIZE_OPTION = "sector-size";
 
     private final DeviceSpec spec;
     /** The stack behind the device; a live snapshot replaces it (shared with the disk's partitions). */
@@ -59,7 +65,8 @@ public final class UbdDevice implements AutoCloseable {
     /**
      * Opens the device as the kernel does: {@code d} (or {@code V0}) means raw; a COW file named with a backing file
      * that does not exist yet is created first ({@code Creating "cow" as COW file for "backing"}), in the table's
-     * layer format, with {@code V<n>} passed as its {@code version} option.
+     * layer format, with {@code V<n>}, {@code P}, {@code L} and {@code B<n>} passed as its {@code version},
+     * {@code pad}, {@code keep-name} and {@code sector-size} options (an existing file is opened as it is).
      */
     public static UbdDevice open(DeviceSpec spec, DeviceEnvironment env) throws IOException {
         return open(spec, env, null);
@@ -74,10 +81,8 @@ public final class UbdDevice implements AutoCloseable {
         FormatTable formats = env.images().formats();
         if (spec.backing() != null && !Files.exists(spec.file())) {
             env.warnings().accept("Creating \"" + spec.file() + "\" as COW file for \"" + spec.backing() + "\"");
-            CreateSpec layer = CreateSpec.of(spec.file(), formats.layerFormat().name())
-                    .withBacking(spec.backing()).withWarnings(env.warnings());
-            formats.create(f.createVersion() > 0
-                    ? layer.withOption(CREATE_VERSION_OPTION, String.valueOf(f.createVersion())) : layer);
+            formats.create(CreateSpec.of(spec.file(), formats.layerFormat().name())
+                    .withBacking(spec.backing()).withWarnings(env.warnings()).withOptions(createOptions(f)));
         }
         boolean raw = f.data() || f.createVersion() == 0;
         OpenSpec open = OpenSpec.of(spec.file())
@@ -135,6 +140,24 @@ public final class UbdDevice implements AutoCloseable {
     /** What the disk's partition table holds (scheme, partitions, warnings), read when the device was opened. */
     public PartitionTable.Scan partitions() {
         return partitions;
+    }
+
+    /** The letters that shape a layer made on open, as the options of its format (which checks them). */
+    private static Map<String, String> createOptions(DeviceFlags f) {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (f.createVersion() > 0) {
+            options.put(CREATE_VERSION_OPTION, String.valueOf(f.createVersion()));
+        }
+        if (f.padHeader()) {
+            options.put(PAD_OPTION, "on");
+        }
+        if (f.keepSymlinks()) {
+            options.put(KEEP_NAME_OPTION, "on");
+        }
+        if (f.sectorSize() > 0) {
+            options.put(SECTOR_SIZE_OPTION, String.valueOf(f.sectorSize()));
+        }
+        return options;
     }
 
     public DeviceSpec spec() {
