@@ -1,7 +1,6 @@
 package org.ubdjvm.cow.nbd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -21,15 +19,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjvm.cow.Allocation;
-import org.ubdjvm.cow.BlockImage;
-import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
-import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.UmlCowFormat;
+import org.ubdjvm.cow.testing.CowOverExport;
 import org.ubdjvm.cow.testing.NbdServer;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.SyncEngine;
@@ -85,60 +80,10 @@ class NbdBackingTest {
         }
     }
 
-    /**
-     * Two COWs, one over the file and one over its export, get the same writes: they read the same, sector by
-     * sector and in one whole-disk read, their allocation maps agree but for zero runs the server reports as holes,
-     * and the base file is unchanged.
-     */
+    /** The shared check, and the base file's hole must come through base:allocation. */
     private void sameAsOverTheFile(String uri) throws IOException {
-        Path overFile = dir.resolve("over-file.cow");
-        Path overNbd = dir.resolve("over-nbd.cow");
-        TABLE.create(CreateSpec.of(overFile, UmlCowFormat.NAME).withBacking(base));
-        TABLE.create(CreateSpec.of(overNbd, UmlCowFormat.NAME).withBacking(Path.of(uri)));
-        Random r = new Random(7);
-        try (BlockImage a = TABLE.open(OpenSpec.of(overFile, engine));
-             BlockImage b = TABLE.open(OpenSpec.of(overNbd, engine))) {
-            assertEquals(a.size(), b.size());
-            for (int i = 0; i < 40; i++) {
-                long sector = r.nextInt(SIZE / 512 - 8);
-                byte[] data = new byte[512 * (1 + r.nextInt(8))];
-                r.nextBytes(data);
-                BlockIo.write(a, sector * 512, ByteBuffer.wrap(data));
-                BlockIo.write(b, sector * 512, ByteBuffer.wrap(data));
-            }
-            BlockIo.discard(a, 4096, 8192);
-            BlockIo.discard(b, 4096, 8192);
-            assertArrayEquals(whole(a), whole(b), "the COW over the export reads as the COW over the file");
-            for (int page = 0; page < SIZE / 4096; page++) {
-                ByteBuffer x = ByteBuffer.allocate(4096);
-                ByteBuffer y = ByteBuffer.allocate(4096);
-                BlockIo.read(a, page * 4096L, x);
-                BlockIo.read(b, page * 4096L, y);
-                assertArrayEquals(x.array(), y.array(), "page " + page);
-            }
-            List<Allocation> overFileMap = a.allocationMap(0, a.capacity());
-            long holes = 0;
-            for (Allocation run : b.allocationMap(0, b.capacity())) {
-                for (long s = run.offset(); s < run.end(); s += 512) {
-                    int expected = depthAt(overFileMap, s);
-                    if (run.zeros()) {
-                        assertEquals(1, expected, "only the base's zero runs may be reported as holes: " + run);
-                        assertTrue(zeros(baseBytes, (int) s, 512), "a hole where the base holds data: " + run);
-                        holes += 512;
-                    } else {
-                        assertEquals(expected, run.depth(), "depth at " + s);
-                    }
-                }
-            }
-            assertTrue(holes > 0, "the base file's hole was not reported through base:allocation");
-        }
-        assertArrayEquals(baseBytes, Files.readAllBytes(base), "writes landed in the COW only");
-        try (BlockImage b = TABLE.open(OpenSpec.of(overNbd, engine).withReadOnly(true))) {
-            ImageInfo info = b.info();
-            assertEquals(NbdUri.parse(uri).toString(), info.backingFilename(), "the header stores the URI as given");
-            assertEquals(0L, ((Number) info.formatSpecific().get("mtime")).longValue(), "an export has no mtime");
-            assertEquals(NbdFormat.NAME, info.backing().format());
-        }
+        assertTrue(CowOverExport.assertReadsAsOverTheFile(dir, base, uri, engine) > 0,
+                "the base file's hole was not reported through base:allocation");
     }
 
     @Test
@@ -187,25 +132,5 @@ class NbdBackingTest {
             assertTrue(e.getMessage().startsWith(Path.of(bad[0]) + ": " + bad[1]), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
-    }
-
-    private static byte[] whole(BlockImage image) throws IOException {
-        ByteBuffer all = ByteBuffer.allocate((int) image.capacity());
-        BlockIo.read(image, 0, all);
-        return all.array();
-    }
-
-    private static int depthAt(List<Allocation> map, long offset) {
-        return map.stream().filter(run -> run.offset() <= offset && offset < run.end()).findFirst().orElseThrow()
-                .depth();
-    }
-
-    private static boolean zeros(byte[] bytes, int from, int length) {
-        for (int i = from; i < from + length; i++) {
-            if (bytes[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }
