@@ -75,6 +75,24 @@ class DiskProperties {
     }
 
     /**
+     * One to four COW layers over a raw base that qemu-nbd exports read-only, the first layer's backing its NBD
+     * URI. Fewer tries than the others: each starts a server.
+     */
+    @Property(tries = 15)
+    void stackOverAnNbdBaseBehavesLikeAByteArray(@ForAll("servedStacks") DiskSetup setup,
+                                                @ForAll("stackSteps") ActionChain<DiskUnderTest> steps)
+            throws IOException {
+        run(setup, steps);
+    }
+
+    /** Whole 4 KiB sizes: qemu-nbd rounds an export's size up to 512 bytes, so odd ones would not match the file. */
+    @Provide
+    Arbitrary<DiskSetup> servedStacks() {
+        return Combinators.combine(alignedSizes(), Arbitraries.of(LayerKind.COW), Arbitraries.of(ENGINES))
+                .as((size, kind, engine) -> new DiskSetup(size, List.of(kind), engine, true));
+    }
+
+    /**
      * Every engine there is, or those {@code -Dprops.engines=a,b} names; a failure that does not depend on the
      * engine shrinks to the first (sync).
      */

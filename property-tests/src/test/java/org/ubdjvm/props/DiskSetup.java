@@ -5,9 +5,10 @@ import java.util.List;
 /**
  * The files a sequence starts from: a raw base of {@code baseSize} bytes (backing text) and, over it, empty COW
  * layers of the given kinds, bottom first; and the host I/O engine (a name {@code IoEngines.create} takes) the
- * images run on.
+ * images run on. With {@code servedBase} the base is reached through qemu-nbd's read-only export of it: the first
+ * layer's backing is its NBD URI.
  */
-record DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
+record DiskSetup(long baseSize, List<LayerKind> layers, String engine, boolean servedBase) {
     /** Every disk has at least this many sectors (64 KiB), so generated steps fit any of them. */
     static final long MIN_SECTORS = 128;
 
@@ -24,6 +25,13 @@ record DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
         if (!layers.isEmpty() && layers.get(0).base() && baseSize % 4096 != 0) {
             throw new IllegalArgumentException(layers.get(0) + " over an odd " + baseSize + " B: whole 4 KiB only");
         }
+        if (servedBase && (layers.isEmpty() || layers.get(0).base())) {
+            throw new IllegalArgumentException("a served base is raw, with a COW layer over it");
+        }
+    }
+
+    DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
+        this(baseSize, layers, engine, false);
     }
 
     /** On the sync engine. */
@@ -37,6 +45,7 @@ record DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
         for (int i = layers.size() - 1; i >= 0; i--) {
             sb.append(layers.get(i)).append(" over ");
         }
-        return sb.append("raw ").append(baseSize).append(" B on ").append(engine).toString();
+        return sb.append("raw ").append(baseSize).append(" B").append(servedBase ? " served by qemu-nbd" : "")
+                .append(" on ").append(engine).toString();
     }
 }

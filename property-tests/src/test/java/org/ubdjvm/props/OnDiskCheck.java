@@ -8,6 +8,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.ubdjvm.cow.FormatTable;
 
 /**
  * Reads the closed files of a stack byte by byte, by the spec's offsets, and compares them with the model: every
@@ -24,7 +25,7 @@ final class OnDiskCheck {
         List<StackModel.Layer> layers = model.layers();
         verifyRaw(layers.get(0), model.baseData(), model.rawLength());
         for (int i = 1; i < layers.size(); i++) {
-            verifyCow(layers.get(i), layers.get(i - 1));
+            verifyCow(layers.get(i), layers.get(i - 1), i == 1 ? model.baseUri() : null);
         }
     }
 
@@ -38,7 +39,7 @@ final class OnDiskCheck {
         require(mismatch < 0, raw, "byte " + mismatch + " differs from what was written");
     }
 
-    private static void verifyCow(StackModel.Layer layer, StackModel.Layer lower) throws IOException {
+    private static void verifyCow(StackModel.Layer layer, StackModel.Layer lower, String lowerUri) throws IOException {
         CowGeometry g = CowGeometry.of(layer.kind(), layer.size());
         try (RandomAccessFile f = new RandomAccessFile(layer.file().toFile(), "r")) {
             byte[] header = readFully(f, 0, (int) g.bitmapOffset());
@@ -57,10 +58,12 @@ final class OnDiskCheck {
                     require(header[i] == 0, layer, "padding byte " + i + " of the header is " + header[i]);
                 }
             }
-            long lowerMtime = Files.getLastModifiedTime(lower.file()).to(TimeUnit.SECONDS);
+            // an NBD export has no mtime: 0 is stored; its name is the URI in its standard form
+            long lowerMtime = lowerUri != null ? 0 : Files.getLastModifiedTime(lower.file()).to(TimeUnit.SECONDS);
             require(g.mtime(header) == lowerMtime, layer, "mtime field " + g.mtime(header)
                     + " but the lower file's mtime is " + lowerMtime + " (" + FileTime.from(lowerMtime, TimeUnit.SECONDS) + ")");
-            String expected = storedNameOf(lower.file());
+            String expected = lowerUri != null ? FormatTable.standard().protocolLocation(lowerUri)
+                    : storedNameOf(lower.file());
             require(g.backingFile(header).equals(expected), layer, "backing_file \"" + g.backingFile(header)
                     + "\", expected \"" + expected + "\"");
 

@@ -42,6 +42,8 @@ final class StackModel {
     private final DiskModel disk;
     private long rawLength;
     private long size;
+    /** The NBD URI the raw base is reached through (its first COW layer's backing), or null: the file itself. */
+    private String baseUri;
 
     private StackModel(Path rawFile, byte[] rawContent) {
         this.disk = new DiskModel(rawContent);
@@ -68,6 +70,15 @@ final class StackModel {
     /** Where the base's disk bytes are: the raw base, a DISK's file, a HEADER's data file. */
     Path baseData() {
         return baseData != null ? baseData : layers.get(0).file();
+    }
+
+    /** From now on the raw base is reached through the NBD export {@code uri}. */
+    void servedAs(String uri) {
+        baseUri = uri;
+    }
+
+    String baseUri() {
+        return baseUri;
     }
 
     DiskModel disk() {
@@ -183,6 +194,7 @@ final class StackModel {
         for (int i = layers.size() - 1; i >= 0; i--) {
             sb.append(layers.get(i).label()).append(i > 0 ? " over " : "");
         }
+        sb.append(baseUri != null ? " (served over NBD)" : "");
         return sb.append(' ').append(size).append(" B").toString();
     }
 }
