@@ -1,6 +1,7 @@
 package org.ubdjvm.cow.nbd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.Allocation;
+import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
@@ -77,6 +82,26 @@ class NbdBackingTest {
     void cowOverNbdkitReadsAsOverTheRawFile() throws Exception {
         try (NbdServer server = NbdServer.nbdkit(base, true)) {
             sameAsOverTheFile(server.uri());
+        }
+    }
+
+    /**
+     * Older servers: plain newstyle (no fixed newstyle, so NBD_OPT_EXPORT_NAME and the 124 zero bytes), and fixed
+     * newstyle without structured replies (simple replies carry the reads; no block status, so all is data).
+     */
+    @Test
+    void olderServersServeTheSame() throws Exception {
+        for (String[] server : new String[][] {{"--mask-handshake=0", "NBD_OPT_EXPORT_NAME"}, {"--no-sr", "NBD_OPT_GO"}}) {
+            Path sub = Files.createDirectories(dir.resolve(server[0].substring(2)));
+            Path copy = Files.copy(base, sub.resolve("base.raw"));
+            try (NbdServer nbdkit = NbdServer.nbdkit(copy, true, server[0]);
+                 BlockImage image = TABLE.open(OpenSpec.of(Path.of(nbdkit.uri()), engine).withReadOnly(true))) {
+                Map<String, Object> agreed = image.info().formatSpecific();
+                assertEquals(server[1], agreed.get("negotiated-with"), server[0]);
+                assertEquals(false, agreed.get("structured-replies"), server[0]);
+                assertEquals(List.of(new Allocation(0, SIZE, 0)), image.allocationMap(0, SIZE), "no block status");
+                assertEquals(0, CowOverExport.assertReadsAsOverTheFile(sub, copy, nbdkit.uri(), engine), server[0]);
+            }
         }
     }
 

@@ -124,6 +124,19 @@ class NbdFailureTest {
         }
     }
 
+    /** An export the server does not have: NBD_OPT_GO's error, with the server's own words. */
+    @Test
+    void noSuchExportIsTheServersAnswer() throws Exception {
+        try (NbdServer server = NbdServer.qemuNbd(base, true, "base")) {
+            Path uri = Path.of(server.uri().replace("///base?", "///nope?"));
+            ImageException e = assertThrows(ImageException.class,
+                    () -> TABLE.open(OpenSpec.of(uri, engine).withReadOnly(true)).close());
+            assertTrue(e.getMessage().startsWith(uri + ": NBD handshake with " + NbdUri.parse(uri.toString())
+                    + ": NBD_OPT_GO failed: no such export: "), e.getMessage());
+            assertTrue(e.getMessage().contains("nope"), e.getMessage());
+        }
+    }
+
     @Test
     void aReadOnlyExportIsNotOpenedForWriting() throws Exception {
         try (NbdServer server = NbdServer.qemuNbd(base, true, "base")) {

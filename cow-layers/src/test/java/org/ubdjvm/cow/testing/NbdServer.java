@@ -45,8 +45,9 @@ public final class NbdServer implements AutoCloseable {
     }
 
     /**
-     * {@code nbdkit -f -U SOCK [-r] [--filter=F...] file FILE [KEY=VALUE...]}: nbdkit's file plugin, its default
-     * export; {@code extra} holds filters ({@code --filter=error}) and their parameters ({@code error-pread-rate=1}).
+     * {@code nbdkit -f -U SOCK [-r] [--OPTION...] file FILE [KEY=VALUE...]}: nbdkit's file plugin, its default
+     * export; {@code extra} holds server options and filters ({@code --no-sr}, {@code --filter=error}), which go
+     * before the plugin, and parameters ({@code error-pread-rate=1}), which go after it.
      */
     public static NbdServer nbdkit(Path file, boolean readOnly, String... extra) throws IOException {
         Path program = RealTools.require("nbdkit", "nbdkit");
@@ -58,7 +59,7 @@ public final class NbdServer implements AutoCloseable {
         }
         List<String> params = new ArrayList<>();
         for (String e : extra) {
-            (e.startsWith("--filter=") ? cmd : params).add(e);
+            (e.startsWith("--") ? cmd : params).add(e);
         }
         cmd.addAll(List.of("file", file.toString()));
         cmd.addAll(params);
