@@ -79,6 +79,13 @@ class NbdBackingTest {
     }
 
     @Test
+    void cowOverQemuNbdOnTcpReadsAsOverTheRawFile() throws Exception {
+        try (NbdServer server = NbdServer.qemuNbdTcp(base, true, "disk")) {
+            sameAsOverTheFile(server.uri());
+        }
+    }
+
+    @Test
     void cowOverNbdkitReadsAsOverTheRawFile() throws Exception {
         try (NbdServer server = NbdServer.nbdkit(base, true)) {
             sameAsOverTheFile(server.uri());

@@ -2,25 +2,30 @@ package org.ubdjvm.cow.testing;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
- * A real NBD server (qemu-nbd or nbdkit) exporting one file on a Unix socket in a test's directory, for tests of
- * the NBD layer; stopped on close. A missing program skips the test, or fails it with CI=true ({@link RealTools}).
+ * A real NBD server (qemu-nbd or nbdkit) exporting one file on a Unix socket in a test's directory (or on a local
+ * TCP port), for tests of the NBD layer; stopped on close. A missing program skips the test, or fails it with
+ * CI=true ({@link RealTools}).
  */
 public final class NbdServer implements AutoCloseable {
     private final Process process;
     private final Path socket;
-    private final String export;
+    private final String uri;
 
-    private NbdServer(Process process, Path socket, String export) {
+    private NbdServer(Process process, Path socket, String uri) {
         this.process = process;
         this.socket = socket;
-        this.export = export;
+        this.uri = uri;
     }
 
     /**
@@ -41,7 +46,30 @@ public final class NbdServer implements AutoCloseable {
             cmd.add("-r");
         }
         cmd.add(file.toString());
-        return start(cmd, socket, export);
+        return start(cmd, socket, "nbd+unix:///" + export + "?socket=" + socket, () -> Files.exists(socket));
+    }
+
+    /** {@code qemu-nbd -f raw -b 127.0.0.1 -p PORT [-r] -t -x EXPORT FILE} on a free port: {@code nbd://}. */
+    public static NbdServer qemuNbdTcp(Path file, boolean readOnly, String export) throws IOException {
+        Path program = RealTools.require("qemu-nbd", "qemu-utils");
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort(); // free now; qemu-nbd binds it a moment later
+        }
+        List<String> cmd = new ArrayList<>(List.of(program.toString(), "-f", "raw", "-b", "127.0.0.1", "-p",
+                String.valueOf(port), "-t", "-x", export));
+        if (readOnly) {
+            cmd.add("-r");
+        }
+        cmd.add(file.toString());
+        int bound = port;
+        return start(cmd, null, "nbd://127.0.0.1:" + port + "/" + export, () -> {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), bound)) {
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
     }
 
     /**
@@ -63,7 +91,7 @@ public final class NbdServer implements AutoCloseable {
         }
         cmd.addAll(List.of("file", file.toString()));
         cmd.addAll(params);
-        return start(cmd, socket, "");
+        return start(cmd, socket, "nbd+unix:///?socket=" + socket, () -> Files.exists(socket));
     }
 
     private static Path socketBeside(Path file, String server) throws IOException {
@@ -76,12 +104,13 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** Starts the server and waits (at most 10 s) until its socket takes connections. */
-    private static NbdServer start(List<String> cmd, Path socket, String export) throws IOException {
+    /** Starts the server and waits (at most 10 s) until it is {@code ready}. */
+    private static NbdServer start(List<String> cmd, Path socket, String uri, BooleanSupplier ready)
+            throws IOException {
         Path log = Files.createTempFile("nbd-server", ".log");
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        NbdServer server = new NbdServer(p, socket, export);
+        NbdServer server = new NbdServer(p, socket, uri);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try {
             while (System.nanoTime() < deadline) {
@@ -89,7 +118,7 @@ public final class NbdServer implements AutoCloseable {
                     throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": "
                             + Files.readString(log));
                 }
-                if (Files.exists(socket)) {
+                if (ready.getAsBoolean()) {
                     return server;
                 }
                 Thread.sleep(20);
@@ -105,9 +134,9 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
-    /** {@code nbd+unix:///EXPORT?socket=PATH}. */
+    /** {@code nbd+unix:///EXPORT?socket=PATH}, or {@code nbd://127.0.0.1:PORT/EXPORT}. */
     public String uri() {
-        return "nbd+unix:///" + export + "?socket=" + socket;
+        return uri;
     }
 
     public Path socket() {
