@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
         "  ubd create -f raw disk.img 64M",
         "  ubd create -f cow -b disk.img disk.cow        (V3, as uml_mkcow)",
         "  ubd create -f cow -o version=2 -b disk.img old.cow",
+        "  ubd create -f cow -b nbd+unix:///?socket=/run/base.sock top.cow   (over an NBD export)",
         "  ubd create -f cow -o help                      (the options of a format)"})
 final class CreateCommand implements Callable<Integer> {
     private static final String HELP = "help";
@@ -46,7 +47,8 @@ final class CreateCommand implements Callable<Integer> {
             description = "format options; -o help lists those of the format given with -f")
     List<String> options = List.of();
 
-    @Option(names = "-b", paramLabel = "BACKING", description = "the image below a layered format; it gives the size")
+    @Option(names = "-b", paramLabel = "BACKING", description = "the image below a layered format (a file, or an"
+            + " NBD URI such as nbd+unix:///?socket=PATH); it gives the size")
     Path backing;
 
     @Parameters(index = "0", paramLabel = "FILE", arity = "0..1")

@@ -20,7 +20,8 @@ final class ImageOptions {
     String format;
 
     @Option(names = "-b", paramLabel = "BACKING",
-            description = "backing file to use instead of the one named in the COW header (checked for size and mtime)")
+            description = "backing file to use instead of the one named in the COW header (checked for size and mtime),"
+                    + " or an NBD URI (size only)")
     Path backing;
 
     @Mixin
