@@ -9,7 +9,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.ubdjvm.cow.ImageException;
-import org.ubdjvm.cow.Zeros;
 import org.ubdjvm.hostio.Errno;
 
 /**
@@ -39,8 +37,6 @@ import org.ubdjvm.hostio.Errno;
 final class NbdConnection implements Closeable {
     /** Commands sent in one gathering write at most. */
     private static final int BATCH = 64;
-    /** A block status reply we accept (the protocol's own bound: 2^20 extents). */
-    private static final int MAX_STATUS_REPLY = 4 + 8 * (1 << 20);
     private static final NbdCommand STOP = new NbdCommand(-1, 0, 0, 0, null, null, (n, e) -> { }, "stop");
 
     private final Path name;
@@ -247,18 +243,15 @@ final class NbdConnection implements Closeable {
     }
 
     private void readReplies() {
+        NbdReplyReader replies = new NbdReplyReader(ch, export, inFlight::get, this::failure);
         try {
             while (true) {
-                int magic = ChannelIo.read(ch, 4).getInt();
-                if (magic == NbdWire.SIMPLE_REPLY_MAGIC) {
-                    simpleReply();
-                } else if (magic == NbdWire.STRUCTURED_REPLY_MAGIC) {
-                    structuredChunk();
-                } else {
-                    throw new ProtocolError("bad reply magic 0x" + Integer.toHexString(magic));
+                NbdCommand answered = replies.next();
+                if (answered != null) {
+                    finish(answered, answered.error);
                 }
             }
-        } catch (ProtocolError e) {
+        } catch (NbdReplyReader.ProtocolError e) {
             lose("the server broke the NBD protocol: " + e.getMessage());
         } catch (IOException e) {
             if (lost == null && !closing) {
@@ -269,92 +262,10 @@ final class NbdConnection implements Closeable {
         }
     }
 
-    private void simpleReply() throws IOException {
-        ByteBuffer h = ChannelIo.read(ch, NbdWire.SIMPLE_REPLY_HEADER_BYTES - 4);
-        int error = h.getInt();
-        NbdCommand c = awaiting(h.getLong());
-        if (error == 0 && c.type == NbdWire.CMD_READ) {
-            if (export.structuredReplies()) {
-                throw new ProtocolError("a simple reply with data to a read, with structured replies on");
-            }
-            ChannelIo.readFully(ch, c.into.duplicate().limit(c.into.position() + c.length));
-        }
-        finish(c, error == 0 ? null : serverError(c, error, ""));
-    }
-
-    private void structuredChunk() throws IOException {
-        ByteBuffer h = ChannelIo.read(ch, NbdWire.STRUCTURED_REPLY_HEADER_BYTES - 4);
-        int flags = h.getShort() & 0xFFFF;
-        int type = h.getShort() & 0xFFFF;
-        NbdCommand c = awaiting(h.getLong());
-        long length = Integer.toUnsignedLong(h.getInt());
-        if (type == NbdWire.REPLY_TYPE_OFFSET_DATA && c.type == NbdWire.CMD_READ && length > 8) {
-            long at = ChannelIo.read(ch, 8).getLong() - c.offset;
-            long n = length - 8;
-            requireInside(c, at, n);
-            int from = c.into.position() + (int) at;
-            ChannelIo.readFully(ch, c.into.duplicate().limit(from + (int) n).position(from));
-        } else if (type == NbdWire.REPLY_TYPE_OFFSET_HOLE && c.type == NbdWire.CMD_READ && length == 12) {
-            ByteBuffer hole = ChannelIo.read(ch, 12);
-            long at = hole.getLong() - c.offset;
-            long n = Integer.toUnsignedLong(hole.getInt());
-            requireInside(c, at, n);
-            int from = c.into.position() + (int) at;
-            Zeros.fill(c.into, from, from + (int) n);
-        } else if (type == NbdWire.REPLY_TYPE_BLOCK_STATUS && c.type == NbdWire.CMD_BLOCK_STATUS) {
-            if (length < 12 || (length - 4) % 8 != 0 || length > MAX_STATUS_REPLY) {
-                throw new ProtocolError("a block status chunk of " + length + " bytes");
-            }
-            ByteBuffer status = ChannelIo.read(ch, (int) length);
-            if (Integer.toUnsignedLong(status.getInt()) == export.allocationContext()) {
-                c.extentLength = Integer.toUnsignedLong(status.getInt());
-                c.extentFlags = status.getInt();
-            }
-        } else if ((type & NbdWire.REPLY_TYPE_FLAG_ERROR) != 0) {
-            if (length < 6) {
-                throw new ProtocolError("an error chunk of " + length + " bytes");
-            }
-            ByteBuffer e = ChannelIo.read(ch, (int) Math.min(length, 64 << 10));
-            ChannelIo.skip(ch, length - e.limit());
-            int error = e.getInt();
-            int textLength = Math.min(e.getShort() & 0xFFFF, e.remaining());
-            String text = StandardCharsets.UTF_8.decode(e.slice(e.position(), textLength)).toString();
-            if (c.error == null) {
-                c.error = serverError(c, error, text);
-            }
-        } else if (type == NbdWire.REPLY_TYPE_NONE || type > NbdWire.REPLY_TYPE_BLOCK_STATUS_EXT) {
-            ChannelIo.skip(ch, length); // none, or a kind we do not know and need not
-        } else {
-            throw new ProtocolError("reply chunk type " + type + " (" + length + " bytes) to " + c.what);
-        }
-        if ((flags & NbdWire.REPLY_FLAG_DONE) != 0) {
-            finish(c, c.error);
-        }
-    }
-
-    private static void requireInside(NbdCommand c, long at, long n) throws ProtocolError {
-        if (at < 0 || n > c.length || at > c.length - n) {
-            throw new ProtocolError("a read chunk of " + n + " bytes at offset " + (c.offset + at) + " outside "
-                    + c.what);
-        }
-    }
-
-    private NbdCommand awaiting(long cookie) throws ProtocolError {
-        NbdCommand c = inFlight.get(cookie);
-        if (c == null) {
-            throw new ProtocolError("a reply with cookie " + cookie + ", which no request in flight has");
-        }
-        return c;
-    }
-
     private void finish(NbdCommand c, IOException error) {
         if (inFlight.remove(c.cookie) != null) {
             c.done.done(error == null ? c.length : 0, error);
         }
-    }
-
-    private ImageException serverError(NbdCommand c, int error, String text) {
-        return failure(c, "the NBD server answered " + Errno.describe(error) + (text.isBlank() ? "" : ": " + text.strip()));
     }
 
     /** "30 s", or "0.5 s" for a short wait. */
@@ -378,13 +289,6 @@ final class NbdConnection implements Closeable {
             ch.close();
         } catch (IOException ignored) {
             // closing is all that is left to do
-        }
-    }
-
-    /** The server sent something the protocol forbids: the stream cannot be trusted past it. */
-    private static final class ProtocolError extends IOException {
-        ProtocolError(String message) {
-            super(message);
         }
     }
 }
