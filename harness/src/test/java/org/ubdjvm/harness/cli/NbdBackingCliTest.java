@@ -17,7 +17,7 @@ import org.ubdjvm.cow.testing.NbdServer;
 
 /**
  * A COW whose backing is qemu-nbd's export of a raw file, through every command a user would run on it: create,
- * io, info, convert, and a guest on {@code ubd0=top.cow,URI}. The raw file never changes.
+ * io, info, check, map, convert, compare, and a guest on {@code ubd0=top.cow,URI}. The raw file never changes.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class NbdBackingCliTest {
@@ -44,11 +44,17 @@ class NbdBackingCliTest {
             assertEquals("nbd", info.get("backing-image").get("format").asText());
             assertEquals(SIZE, info.get("backing-image").get("virtual-size").asLong());
 
+            Ubd.run("check", s(top)).ok();
+            JsonNode map = new ObjectMapper().readTree(Ubd.run("map", "--output=json", s(top)).ok().out());
+            assertEquals(2, map.size(), "the COW's 64 KiB, then the export: " + map);
+            assertEquals(64 << 10, map.get(1).get("start").asLong(), map.toString());
+
             Path out = dir.resolve("out.raw");
             Ubd.run("convert", "-O", "raw", s(top), s(out)).ok();
             byte[] expected = baseBytes.clone();
             Arrays.fill(expected, 0, 64 << 10, (byte) 0x5a);
             assertArrayEquals(expected, Files.readAllBytes(out), "convert reads the export below the COW");
+            assertEquals(0, Ubd.run("compare", s(top), s(out)).exit(), "compare reads it too");
 
             Ubd.Result run = Ubd.run("run", "ubd0=" + top + "," + uri, "--rw=randrw", "--ops=300", "--verify");
             assertEquals(0, run.exit(), run::toString);
