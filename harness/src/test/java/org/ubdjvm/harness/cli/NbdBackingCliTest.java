@@ -2,6 +2,7 @@ package org.ubdjvm.harness.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.ubdjvm.harness.cli.Ubd.s;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,5 +66,25 @@ class NbdBackingCliTest {
             assertEquals(0, created.exit(), created::toString);
         }
         assertArrayEquals(baseBytes, Files.readAllBytes(base), "writes land in the COW only");
+    }
+
+    /** The server dies while a guest reads through the COW: the run ends with one line naming the export. */
+    @Test
+    void aServerKilledMidRunEndsTheRunWithOneLine() throws Exception {
+        Path base = Ubd.patterned(dir.resolve("base.raw"), SIZE);
+        Path top = dir.resolve("top.cow");
+        try (NbdServer server = NbdServer.qemuNbd(base, true, "")) {
+            Ubd.run("create", "-f", "cow", "-b", server.uri(), s(top)).ok();
+            CompletableFuture<Ubd.Result> run = CompletableFuture.supplyAsync(() -> Ubd.run("run",
+                    "ubd0=" + top + "," + server.uri(), "--rw=randread", "--runtime=60s"));
+            Thread.sleep(1500);
+            server.kill();
+            Ubd.Result r = run.get(30, TimeUnit.SECONDS);
+            assertEquals(2, r.exit(), r::toString);
+            List<String> errors = r.errLines().stream().filter(l -> !l.startsWith("ubd: warning")).toList();
+            assertEquals(1, errors.size(), r::toString);
+            assertTrue(errors.get(0).contains(Path.of(server.uri()) + ": read of ")
+                    && errors.get(0).contains("connection to the server lost"), r::toString);
+        }
     }
 }
