@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +137,32 @@ class NbdBackingTest {
             assertTrue(e.getMessage().contains(server.socket().toString()), e.getMessage());
         }
         assertArrayEquals(header, Files.readAllBytes(cow), "a refused open writes nothing");
+    }
+
+    /**
+     * The export moved (another socket): named on open, as {@code ubd0=top.cow,URI} does, it is used, and opened
+     * read-write the header is switched to it with the kernel's warnings; the same URI in another spelling is not a
+     * switch.
+     */
+    @Test
+    void aBackingUriGivenOnOpenIsSwitchedTo() throws Exception {
+        Path cow = dir.resolve("top.cow");
+        try (NbdServer first = NbdServer.qemuNbd(base, true, "", dir.resolve("first.sock"))) {
+            TABLE.create(CreateSpec.of(cow, UmlCowFormat.NAME).withBacking(Path.of(first.uri())));
+        }
+        try (NbdServer moved = NbdServer.qemuNbd(base, true, "", dir.resolve("moved.sock"))) {
+            List<String> warnings = new ArrayList<>();
+            Path given = Path.of(moved.uri());
+            try (BlockImage image = TABLE.open(OpenSpec.of(cow, engine).withBacking(given).withWarnings(warnings::add))) {
+                assertEquals(NbdUri.parse(moved.uri()).toString(), image.info().backingFilename());
+            }
+            assertEquals(2, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(1).startsWith("Switching backing file to '" + NbdUri.parse(moved.uri())), warnings.get(1));
+            warnings.clear();
+            Path respelled = Path.of(moved.uri().replace("nbd+unix:///", "NBD+UNIX:/"));
+            TABLE.open(OpenSpec.of(cow, engine).withBacking(respelled).withWarnings(warnings::add)).close();
+            assertEquals(List.of(), warnings, "the same export, spelled otherwise");
+        }
     }
 
     @Test
