@@ -43,6 +43,7 @@ class ServeTest {
     void stack() throws Exception {
         base = Ubd.patterned(dir.resolve("base.img"), 4 * MIB);
         cow = dir.resolve("top.cow");
+        Files.deleteIfExists(cow);
         Ubd.run("create", "-f", "cow", "-b", s(base), s(cow)).ok();
         Ubd.run("io", "-c", "write -P 0x55 1M 64k", s(cow)).ok();
     }
@@ -169,6 +170,77 @@ class ServeTest {
 
         serve("-f", "raw", "--run", write, s(disk)).ok();
         assertNotEquals(before, SharedVectors.md5(disk), "named raw, the disk is the client's to write");
+    }
+
+    /**
+     * nbd-edges.py: every option and command, block sizes, the can_* flags, structured replies on and off,
+     * FAST_ZERO, and requests a careful client never sends; then the same export read-only.
+     */
+    @Test
+    void nbdshDrivesTheProtocolEdges() throws Exception {
+        Path script = nbdshScript();
+        String nbdsh = "PATH=/usr/bin:$PATH nbdsh -n -c \"$(cat " + script + ")\"";
+        Ubd.Result r = serve("-x", "disk", "-D", "the disk", "--run", nbdsh, s(cow));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("protocol edges ok"), r::toString);
+        assertEquals("", r.err(), "no client was dropped");
+
+        stack();
+        Ubd.Result ro = serve("-r", "-x", "disk", "-D", "the disk", "--run", "READONLY=1 " + nbdsh, s(cow));
+        assertEquals(0, ro.exit(), ro::toString);
+        assertTrue(ro.out().contains("read-only edges ok"), ro::toString);
+    }
+
+    /**
+     * The script, where nbdsh can read it. nbdsh runs {@code python3 -m nbd}, and Debian's python3-libnbd is in the
+     * system python's path, which a python earlier on PATH (pyenv) would hide: hence PATH=/usr/bin first.
+     */
+    private Path nbdshScript() throws Exception {
+        RealTools.require("nbdsh", "libnbd-bin");
+        if (RealTools.run(dir, 30, "sh", "-c", "PATH=/usr/bin:$PATH python3 -c 'import nbd'").exitCode() != 0) {
+            org.ubdjvm.hostio.testing.CiRule.skipOrFail("python3 cannot import nbd (install python3-libnbd)");
+        }
+        Path script = dir.resolve("nbd-edges.py");
+        try (var in = ServeTest.class.getResourceAsStream("nbd-edges.py")) {
+            Files.copy(in, script);
+        }
+        return script;
+    }
+
+    /**
+     * The host-mount scenario without a kernel nbd device: an ext2 made into a raw base, a COW over it served, and
+     * nbdfuse's file of the export changed with debugfs and checked with e2fsck; the base never changes.
+     */
+    @Test
+    void nbdfuseAndE2fsckSeeACleanExt2ThroughTheServedCow() throws Exception {
+        RealTools.require("nbdfuse", "nbdfuse");
+        RealTools.require("mkfs.ext2", "e2fsprogs");
+        RealTools.require("debugfs", "e2fsprogs");
+        RealTools.require("e2fsck", "e2fsprogs");
+        if (!Files.exists(Path.of("/dev/fuse"))) {
+            org.ubdjvm.hostio.testing.CiRule.skipOrFail("/dev/fuse is missing: nbdfuse cannot mount");
+        }
+        Path files = Files.createDirectory(dir.resolve("files"));
+        Files.writeString(files.resolve("hello.txt"), "hello from the base\n");
+        Path fsBase = dir.resolve("ext2.img");
+        Ubd.run("create", "-f", "raw", s(fsBase), "8M").ok();
+        RealTools.run(dir, 30, "mkfs.ext2", "-q", "-F", "-d", s(files), s(fsBase)).assertOk("mkfs.ext2");
+        String baseMd5 = SharedVectors.md5(fsBase);
+        Path fsCow = dir.resolve("ext2.cow");
+        Ubd.run("create", "-f", "cow", "-b", s(fsBase), s(fsCow)).ok();
+        Path mount = Files.createDirectory(dir.resolve("mnt"));
+        Path note = Files.writeString(dir.resolve("note.txt"), "written through NBD\n");
+        String script = "nbdfuse " + mount + " \"$uri\" & fuse=$!\n"
+                + "for i in $(seq 100); do [ -e " + mount + "/nbd ] && break; sleep 0.1; done\n"
+                + "debugfs -w -R 'write " + note + " note.txt' " + mount + "/nbd\n"
+                + "e2fsck -fn " + mount + "/nbd; status=$?\n"
+                + "debugfs -R 'cat hello.txt' " + mount + "/nbd; debugfs -R 'cat note.txt' " + mount + "/nbd\n"
+                + "umount " + mount + " || fusermount3 -u " + mount + "\n"
+                + "wait $fuse\nexit $status";
+        Ubd.Result r = serve("--run", script, s(fsCow));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("hello from the base") && r.out().contains("written through NBD"), r::toString);
+        assertEquals(baseMd5, SharedVectors.md5(fsBase), "the base is untouched: the change is in the COW");
     }
 
     @Test
