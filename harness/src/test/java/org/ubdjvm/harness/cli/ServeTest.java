@@ -255,6 +255,16 @@ class ServeTest {
     }
 
     @Test
+    void tcpOnAFreePortWorksToo() throws Exception {
+        RealTools.require("nbdinfo", "libnbd-bin");
+        Ubd.Result r = serve("--port=0", "--run", "echo \"$uri\" \"$port\"; nbdinfo --size \"$uri\"", s(cow)).ok();
+        List<String> lines = r.out().lines().toList();
+        String[] uriAndPort = lines.get(0).split(" ");
+        assertEquals("nbd://127.0.0.1:" + uriAndPort[1] + "/", uriAndPort[0], r::toString);
+        assertEquals(String.valueOf(4 * MIB), lines.get(1), r::toString);
+    }
+
+    @Test
     void usageErrorsAreOneLine() {
         Ubd.Result both = serve("--socket=" + dir.resolve("s"), "--port=0", s(cow));
         assertEquals(2, both.exit(), both::toString);

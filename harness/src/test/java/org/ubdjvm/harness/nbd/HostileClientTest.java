@@ -177,6 +177,32 @@ class HostileClientTest {
         }
     }
 
+    /**
+     * A client that connects and says nothing is dropped once the handshake limit passes, with one warning, so it
+     * cannot hold the only client slot for ever: the next client, waiting behind it, is served.
+     */
+    @Test
+    void aSilentClientIsDroppedAtTheHandshakeLimitAndFreesItsSlot() throws Exception {
+        Path other = dir.resolve("limited.sock");
+        Queue<String> said = new ConcurrentLinkedQueue<>();
+        try (NbdServer limited = NbdServer.start(NbdAddress.unix(other).bind(), new NbdExport("", "", device), 1,
+                said::add, java.time.Duration.ofMillis(300))) {
+            try (WireClient silent = WireClient.connect(other)) {
+                long start = System.nanoTime();
+                try (WireClient next = WireClient.go(other)) { // waits in the backlog until the silent one is gone
+                    next.request(0, NbdWire.CMD_READ, 1, 0, 512);
+                    assertEquals(0, next.reply(1));
+                    next.read(512);
+                    next.disconnect();
+                }
+                assertTrue(System.nanoTime() - start >= 250_000_000L, "served only after the limit");
+                assertTrue(silent.closedByServer());
+            }
+        }
+        assertEquals(List.of("nbd: nbd-client-1: handshake not finished within 0.3 s; connection closed"),
+                List.copyOf(said));
+    }
+
     /** 4 KiB writes of random bytes at random sectors below HONEST, each read back and compared. */
     private void writeAndVerify(byte[] model, AtomicBoolean done, AtomicLong verified) throws IOException {
         Random random = new Random(7);
