@@ -26,7 +26,7 @@ final class OptionHaggling {
     private static final int KNOWN_CLIENT_FLAGS = NbdWire.FLAG_C_FIXED_NEWSTYLE | NbdWire.FLAG_C_NO_ZEROES;
 
     /** What {@link #option} returns for NBD_OPT_ABORT. */
-    private static final Session ABORTED = new Session(false, List.of(), false, 0);
+    private static final Session ABORTED = new Session(false, List.of());
 
     private final WireReader in;
     private final GatheringByteChannel out;
@@ -94,7 +94,7 @@ final class OptionHaggling {
                 ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : NbdWire.EXPORT_NAME_ZERO_PAD))
                         .putLong(export.size()).putShort((short) export.transmissionFlags(structured));
                 writeFully(reply.position(reply.limit()).flip());
-                return new Session(structured, contexts, false, export.transmissionFlags(structured));
+                return new Session(structured, contexts);
             }
             case NbdWire.OPT_ABORT -> {
                 try {
@@ -173,7 +173,7 @@ final class OptionHaggling {
         if (option == NbdWire.OPT_INFO) {
             return null;
         }
-        return new Session(structured, contexts, asked.contains(NbdWire.INFO_BLOCK_SIZE), flags);
+        return new Session(structured, contexts);
     }
 
     private void info(int option, int type, String text) throws IOException {

@@ -142,6 +142,22 @@ class ServeTest {
         assertArrayEquals(expected, Files.readAllBytes(dir.resolve("nbdcopy.raw")));
     }
 
+    /** nbdcopy into the export over several connections at once (multi-conn), then out again: the same bytes. */
+    @Test
+    void nbdcopyWritesOverSeveralConnectionsAndReadsTheSameBack() throws Exception {
+        RealTools.require("nbdcopy", "libnbd-bin");
+        byte[] data = new byte[4 * MIB];
+        new Random(4).nextBytes(data);
+        Path in = Files.write(dir.resolve("in.raw"), data);
+        Path out = dir.resolve("out.raw");
+        serve("--run", "nbdcopy --connections=4 --requests=16 " + in + " \"$uri\" && nbdcopy \"$uri\" " + out,
+                s(cow)).ok();
+        assertArrayEquals(data, Files.readAllBytes(out));
+        Path converted = dir.resolve("converted.raw");
+        Ubd.run("convert", "-O", "raw", s(cow), s(converted)).ok();
+        assertArrayEquals(data, Files.readAllBytes(converted), "the COW holds it after the server closed it");
+    }
+
     @Test
     void aReadOnlyExportRefusesWritesAndSaysSo() throws Exception {
         RealTools.require("qemu-io", "qemu-utils");
@@ -273,6 +289,46 @@ class ServeTest {
         assertEquals(2, missing.exit(), missing::toString);
         assertEquals(1, missing.errLines().size(), missing::toString);
         assertTrue(missing.err().contains("missing.img"), missing::toString);
+    }
+
+    /**
+     * Out of direct memory (two 32 MiB reads at once in a JVM allowed 48 MiB): one read fails with ENOMEM, and the
+     * connection and the server go on.
+     */
+    @Test
+    void readsBeyondTheMemoryAtHandFailWithEnomemAndTheServerGoesOn() throws Exception {
+        nbdshScript();
+        Path disk = dir.resolve("big.img");
+        Ubd.run("create", "-f", "raw", s(disk), "64M").ok();
+        Path socket = dir.resolve("nbd.sock");
+        Path serverErr = dir.resolve("server.err");
+        Process server = UbdProcess.builder(List.of(), List.of("-XX:MaxDirectMemorySize=48m"), "serve", "-f", "raw",
+                "--socket=" + socket, s(disk)).redirectError(serverErr.toFile()).start();
+        try {
+            new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            String script = "def wait(c):\n"
+                    + "    while True:\n"
+                    + "        try:\n"
+                    + "            if h.aio_command_completed(c):\n"
+                    + "                return 0\n"
+                    + "        except nbd.Error as e:\n"
+                    + "            return e.errnum\n"
+                    + "        h.poll(-1)\n"
+                    + "b1 = nbd.Buffer(32 << 20)\n"
+                    + "b2 = nbd.Buffer(32 << 20)\n"
+                    + "c1 = h.aio_pread(b1, 0)\n"
+                    + "c2 = h.aio_pread(b2, 32 << 20)\n"
+                    + "print(sorted([wait(c1), wait(c2)]))\n"
+                    + "print(len(h.pread(4096, 0)))\n";
+            RealTools.Run r = RealTools.run(dir, 60, java.util.Map.of("PATH", "/usr/bin:" + System.getenv("PATH")),
+                    "nbdsh", "-u", "nbd+unix:///?socket=" + socket, "-c", script).assertOk("nbdsh");
+            assertEquals(List.of("[0, 12]", "4096"), r.stdout().lines().toList(), r.stderr());
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+        String err = Files.readString(serverErr);
+        assertFalse(err.contains("Error") || err.contains("Exception"), err);
     }
 
     /** Without --run the server runs until SIGTERM, then closes the image: what a client wrote is in the file. */
