@@ -16,11 +16,9 @@ import java.util.stream.Stream;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageOpener;
-import org.ubdjvm.driver.AioMode;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceFlags;
 import org.ubdjvm.driver.DeviceSpec;
-import org.ubdjvm.driver.MmapUnits;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.harness.Warnings;
 import org.ubdjvm.harness.nbd.NbdAddress;
@@ -100,8 +98,7 @@ public final class NbdBenchmark {
         FormatTable formats = FormatTable.standard();
         formats.create(CreateSpec.of(cow, formats.layerFormat().name()).withBacking(spec.file())
                 .withWarnings(Warnings.to(err)));
-        DeviceFlags flags = new DeviceFlags(false, false, false, false, false, AioMode.AUTO, null, false,
-                MmapUnits.DEFAULT, -1, false, false, 0, 0);
+        DeviceFlags flags = DeviceFlags.DEFAULT;
         NbdAddress address = NbdAddress.unix(dir.resolve("nbd.sock"));
         try (IoEngine engine = IoEngines.select(engineName, spec.iodepth()).engine();
              UbdDevice device = UbdDevice.open(new DeviceSpec(0, cow, null, null, flags),

@@ -14,11 +14,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.ubdjvm.cow.ImageOpener;
-import org.ubdjvm.driver.AioMode;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceFlags;
 import org.ubdjvm.driver.DeviceSpec;
-import org.ubdjvm.driver.MmapUnits;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
@@ -106,8 +104,7 @@ final class ServeCommand implements Callable<Integer> {
                 : privateDir != null ? NbdAddress.unix(privateDir.resolve("nbd.sock"))
                 : NbdAddress.tcp(bind, port != null ? port : NbdAddress.DEFAULT_PORT);
         SignalStop signal = null;
-        DeviceFlags flags = new DeviceFlags(readOnly, false, false, false, false, AioMode.AUTO, null, false,
-                MmapUnits.DEFAULT, -1, false, false, 0, 0);
+        DeviceFlags flags = DeviceFlags.DEFAULT.withReadOnly(readOnly);
         try (IoEngine engine = engineOption.open(err);
              UbdDevice device = UbdDevice.open(new DeviceSpec(0, file, null, null, flags),
                      DeviceEnvironment.of(ImageOpener.over(engine)).withRing(RingConfig.of("nbd"))

@@ -23,7 +23,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.RealTools;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.cow.testing.SharedVectors;
+import org.ubdjvm.driver.DeviceEnvironment;
+import org.ubdjvm.driver.DeviceFlags;
+import org.ubdjvm.driver.DeviceSpec;
+import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.harness.nbd.NbdAddress;
+import org.ubdjvm.harness.nbd.NbdExport;
+import org.ubdjvm.harness.nbd.NbdServer;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.SyncEngine;
 
 /**
  * {@code ubd serve} against the real NBD clients: libnbd's nbdinfo and nbdcopy, qemu-io and qemu-img. Each test
@@ -140,6 +150,34 @@ class ServeTest {
         byte[] expected = Files.readAllBytes(converted);
         assertArrayEquals(expected, Files.readAllBytes(dir.resolve("qemu.raw")));
         assertArrayEquals(expected, Files.readAllBytes(dir.resolve("nbdcopy.raw")));
+    }
+
+    /**
+     * Our client over our server: a COW whose backing is the URI of a read-only export of the base (the server
+     * in-process, as {@code ubd serve -r -f raw} builds it) reads as the same COW over the file, and its writes stay
+     * in it.
+     */
+    @Test
+    void aCowOverAnotherUbdServeReadsAsOverTheFile() throws Exception {
+        String baseMd5 = SharedVectors.md5(base);
+        Path socket = dir.resolve("base.sock");
+        Path remote = dir.resolve("remote.cow");
+        Path remoteRaw = dir.resolve("remote.raw");
+        DeviceFlags readOnly = DeviceFlags.DEFAULT.withReadOnly(true);
+        try (IoEngine engine = new SyncEngine();
+             UbdDevice device = UbdDevice.open(new DeviceSpec(0, base, null, null, readOnly),
+                     DeviceEnvironment.of(ImageOpener.over(engine)), "raw");
+             NbdServer server = NbdServer.start(NbdAddress.unix(socket).bind(), new NbdExport("", "", device), 0,
+                     w -> { })) {
+            String uri = NbdAddress.unix(socket).uri("");
+            Ubd.run("create", "-f", "cow", "-b", uri, s(remote)).ok();
+            Ubd.run("io", "-c", "write -P 0x55 1M 64k", "-c", "read -P 0x55 1M 64k", s(remote)).ok();
+            Ubd.run("convert", "-O", "raw", s(remote), s(remoteRaw)).ok();
+        }
+        Path local = dir.resolve("local.raw");
+        Ubd.run("convert", "-O", "raw", s(cow), s(local)).ok();
+        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(remoteRaw));
+        assertEquals(baseMd5, SharedVectors.md5(base), "the served base is untouched");
     }
 
     /** nbdcopy into the export over several connections at once (multi-conn), then out again: the same bytes. */

@@ -32,11 +32,9 @@ import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.nbd.NbdWire;
-import org.ubdjvm.driver.AioMode;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceFlags;
 import org.ubdjvm.driver.DeviceSpec;
-import org.ubdjvm.driver.MmapUnits;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
@@ -79,8 +77,7 @@ class HostileClientTest {
         cow = dir.resolve("top.cow");
         FormatTable.standard().create(CreateSpec.of(cow, "cow").withBacking(base));
         engine = IoEngines.select(IoEngines.AUTO).engine();
-        DeviceFlags flags = new DeviceFlags(false, false, false, false, false, AioMode.AUTO, null, false,
-                MmapUnits.DEFAULT, -1, false, false, 0, 0);
+        DeviceFlags flags = DeviceFlags.DEFAULT;
         device = UbdDevice.open(new DeviceSpec(0, cow, null, null, flags),
                 DeviceEnvironment.of(ImageOpener.over(engine)), null);
         socket = dir.resolve("nbd.sock");
