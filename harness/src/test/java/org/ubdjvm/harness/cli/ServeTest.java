@@ -329,6 +329,23 @@ class ServeTest {
         assertTrue(missing.err().contains("missing.img"), missing::toString);
     }
 
+    /** SIGTERM in captive mode ends the command, then closes the server and the image, without waiting for it. */
+    @Test
+    void sigtermInCaptiveModeEndsTheCommandAndClosesTheImage() throws Exception {
+        RealTools.require("qemu-io", "qemu-utils");
+        Process server = UbdProcess.start("serve", "--run",
+                "qemu-io -f raw -c 'write -P 0x66 3M 8k' \"$uri\" >/dev/null && echo ready && sleep 600", s(cow));
+        try {
+            String line = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertEquals("ready", line);
+        } finally {
+            server.destroy(); // SIGTERM
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server ends on SIGTERM, the command too");
+        }
+        Ubd.run("io", "-c", "read -P 0x66 3M 8k", s(cow)).ok();
+    }
+
     /**
      * Out of direct memory (two 32 MiB reads at once in a JVM allowed 48 MiB): one read fails with ENOMEM, and the
      * connection and the server go on.
