@@ -135,11 +135,11 @@ public final class NbdBenchmark {
                 "--size=" + spec.size(), "--bs=" + spec.blockSize(), "--rw=" + spec.rw(),
                 "--iodepth=" + spec.iodepth(), "--runtime=" + spec.runtime().toMillis() + "ms", "--time_based=1",
                 "--ramp_time=" + spec.ramp().toMillis() + "ms", "--norandommap", "--randrepeat=0",
-                "--output-format=json");
+                "--percentile_list=" + FioPeer.PERCENTILE_LIST, "--output-format=json");
         long timeout = 60 + 2 * (spec.runtime().toSeconds() + spec.ramp().toSeconds());
         BenchResult r = FioPeer.parse(fio.run(args, timeout).stdout(), spec.rw().writes());
         return new BenchResult(server, r.ops(), r.bytes(), r.elapsedNanos(), r.p50Micros(), r.p99Micros(),
-                r.p999Micros(), r.cpuNanos());
+                r.p999Micros(), r.cpuNanos(), r.curve());
     }
 
     private static void deleteTree(Path dir) throws IOException {
