@@ -25,4 +25,10 @@ public record DeviceFlags(boolean readOnly, boolean syncWrites, boolean data, bo
 
     public static final DeviceFlags DEFAULT = new DeviceFlags(false, false, false, false, false, AioMode.AUTO, null,
             false, MmapUnits.DEFAULT, -1, false, false, 0, 0);
+
+    /** These flags with {@code r} set or cleared (a device built without a ubdN= argument: ubd serve). */
+    public DeviceFlags withReadOnly(boolean ro) {
+        return new DeviceFlags(ro, syncWrites, data, shared, noTrim, aio, geometry, padHeader, mmap, createVersion,
+                keepSymlinks, updateInPlace, sectorSize, requestTimeoutSeconds);
+    }
 }

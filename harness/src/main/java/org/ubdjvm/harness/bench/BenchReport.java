@@ -45,7 +45,9 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
 
     public void human(PrintWriter out) {
         out.printf("bench: %s, engine %s, %s, bs %s, iodepth %d, %s of %s, %s s after %s s ramp%n",
-                spec.target() == BenchTarget.stack ? "full stack (ring, driver, COW V3, engine)" : "host-io engine",
+                spec.target() == BenchTarget.stack ? "full stack (ring, driver, COW V3, engine)"
+                        : spec.target() == BenchTarget.nbd ? "fio's nbd engine against ubd serve (COW V3) and peers"
+                        : "host-io engine",
                 engine, spec.rw(), ByteSize.human(spec.blockSize()), spec.iodepth(), ByteSize.human(spec.size()),
                 spec.file(), seconds(spec.runtime().toMillis()), seconds(spec.ramp().toMillis()));
         out.printf("%-6s %-9s %10s %9s %9s %9s %9s %10s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",

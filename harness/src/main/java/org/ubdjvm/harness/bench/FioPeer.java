@@ -15,7 +15,7 @@ final class FioPeer {
     static final String NAME = "fio";
 
     /** fio's percentile_list for {@link BenchResult#CURVE}. */
-    private static final String PERCENTILE_LIST = "50:90:99:99.9:99.99";
+    static final String PERCENTILE_LIST = "50:90:99:99.9:99.99";
 
     private final PeerProgram fio;
 

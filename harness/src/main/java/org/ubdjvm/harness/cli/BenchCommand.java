@@ -18,6 +18,7 @@ import org.ubdjvm.harness.bench.MatrixReport;
 import org.ubdjvm.harness.bench.BenchSpec;
 import org.ubdjvm.harness.bench.BenchTarget;
 import org.ubdjvm.harness.bench.Benchmark;
+import org.ubdjvm.harness.bench.NbdBenchmark;
 import org.ubdjvm.harness.bench.RingBenchmark;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
@@ -43,7 +44,8 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--target", defaultValue = "engine", paramLabel = "WHAT",
-            description = "engine: the host-io engine on --file; stack: ubd0=COW,FILE through ring, driver, a fresh COW V3 and the engine (default: ${DEFAULT-VALUE})")
+            description = "engine: the host-io engine on --file; stack: ubd0=COW,FILE through ring, driver, a fresh COW V3 and the engine;"
+                    + " nbd: fio's nbd engine against ubd serve of a fresh COW V3 over FILE (peers: qemu-nbd, nbdkit) (default: ${DEFAULT-VALUE})")
     BenchTarget target;
 
     @Mixin
@@ -67,7 +69,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "data file, created and filled with non-zero bytes if missing or short (default: ubd-bench-SIZE.img in the temp folder, kept)")
     Path file;
 
-    @Option(names = "--compare", split = ",", paramLabel = "PEER", description = "fio and/or qemu-img (stack only)")
+    @Option(names = "--compare", split = ",", paramLabel = "PEER",
+            description = "fio and/or qemu-img (stack only); with --target=nbd: qemu-nbd and/or nbdkit")
     List<String> compare = new ArrayList<>();
 
     @Option(names = "--repeat", defaultValue = "1", paramLabel = "N",
@@ -133,6 +136,9 @@ final class BenchCommand implements Callable<Integer> {
             checkPlotFile();
         }
         BenchSpec bench = benchSpec();
+        if (target == BenchTarget.nbd) {
+            return nbdBench(bench);
+        }
         Benchmark benchmark = new Benchmark(bench, direct, ringSpin, spinNanos, spec.commandLine().getErr());
         for (String peer : compare) {
             if (!Benchmark.PEERS.contains(peer)) {
@@ -145,7 +151,27 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--compare: " + peer + " named twice");
             }
         }
-        BenchReport report = benchmark.run(resolveEngine(bench.iodepth()), repeat);
+        report(benchmark.run(resolveEngine(bench.iodepth()), repeat));
+        return UbdMain.OK;
+    }
+
+    /** fio's nbd engine against ubd serve and the NBD peers named by --compare. */
+    private Integer nbdBench(BenchSpec bench) throws IOException {
+        NbdBenchmark benchmark = new NbdBenchmark(bench, spec.commandLine().getErr());
+        for (String peer : compare) {
+            if (!NbdBenchmark.PEERS.contains(peer)) {
+                throw usage("--compare: unknown NBD peer '" + peer + "' (known: "
+                        + String.join(", ", NbdBenchmark.PEERS) + ")");
+            }
+            if (!benchmark.compareWith(peer)) {
+                throw usage("--compare: " + peer + " named twice");
+            }
+        }
+        report(benchmark.run(resolveEngine(bench.iodepth()), repeat));
+        return UbdMain.OK;
+    }
+
+    private void report(BenchReport report) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         if (plot != null) {
             BenchPlots.single(report, plot);
@@ -158,7 +184,6 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf("plot: %s%n", plot);
             }
         }
-        return UbdMain.OK;
     }
 
     /** The matrix: every engine, pattern and queue depth against fio, one table (or JSON), and the charts. */

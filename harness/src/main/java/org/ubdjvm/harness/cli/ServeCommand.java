@@ -14,11 +14,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.ubdjvm.cow.ImageOpener;
-import org.ubdjvm.driver.AioMode;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceFlags;
 import org.ubdjvm.driver.DeviceSpec;
-import org.ubdjvm.driver.MmapUnits;
 import org.ubdjvm.driver.UbdDevice;
 import org.ubdjvm.harness.ByteSize;
 import org.ubdjvm.harness.Warnings;
@@ -44,6 +42,9 @@ import picocli.CommandLine.Spec;
         "  ubd serve --socket=/tmp/disk.sock disk.cow        (until SIGINT/SIGTERM)",
         "  ubd serve --port=10809 --read-only disk.img"})
 final class ServeCommand implements Callable<Integer> {
+    /** How long the captive command's output is read after it exited. */
+    private static final long OUTPUT_DRAIN_MILLIS = 2000;
+
     @Spec
     CommandSpec spec;
 
@@ -105,9 +106,8 @@ final class ServeCommand implements Callable<Integer> {
         NbdAddress address = socket != null ? NbdAddress.unix(socket)
                 : privateDir != null ? NbdAddress.unix(privateDir.resolve("nbd.sock"))
                 : NbdAddress.tcp(bind, port != null ? port : NbdAddress.DEFAULT_PORT);
-        SignalStop signal = null;
-        DeviceFlags flags = new DeviceFlags(readOnly, false, false, false, false, AioMode.AUTO, null, false,
-                MmapUnits.DEFAULT, -1, false, false, 0, 0);
+        SignalStop signal = new SignalStop(); // from here on, SIGINT/SIGTERM close the image before the JVM ends
+        DeviceFlags flags = DeviceFlags.DEFAULT.withReadOnly(readOnly);
         try (IoEngine engine = engineOption.open(err);
              UbdDevice device = UbdDevice.open(new DeviceSpec(0, file, null, null, flags),
                      DeviceEnvironment.of(ImageOpener.over(engine)).withRing(RingConfig.of("nbd"))
@@ -117,12 +117,11 @@ final class ServeCommand implements Callable<Integer> {
             NbdAddress bound = address.boundTo(listener);
             try (NbdServer server = NbdServer.start(listener, export, shared, Warnings.to(err))) {
                 if (run != null) {
-                    return runCaptive(bound, out, err);
+                    return runCaptive(bound, out, err, signal);
                 }
                 out.printf("ubd serve: %s (%s%s) at %s%n", file, ByteSize.human(device.capacity()),
                         device.readOnly() ? ", read-only" : "", bound.uri(exportName));
                 out.flush();
-                signal = new SignalStop();
                 signal.await();
                 return UbdMain.OK;
             } finally {
@@ -134,9 +133,7 @@ final class ServeCommand implements Callable<Integer> {
             if (privateDir != null) {
                 Files.deleteIfExists(privateDir);
             }
-            if (signal != null) {
-                signal.done();
-            }
+            signal.done();
         }
     }
 
@@ -149,8 +146,8 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Runs the command with the server's names in its environment; its output goes where ours goes. */
-    private int runCaptive(NbdAddress address, PrintWriter out, PrintWriter err) throws IOException,
-            InterruptedException {
+    private int runCaptive(NbdAddress address, PrintWriter out, PrintWriter err, SignalStop signal)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", run);
         Map<String, String> env = pb.environment();
         env.put("uri", address.uri(exportName));
@@ -165,11 +162,16 @@ final class ServeCommand implements Callable<Integer> {
         pb.redirectInput(System.console() != null ? ProcessBuilder.Redirect.INHERIT
                 : ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();
+        signal.whenSignalled(() -> { // a signal ends the command (and what it started) first, then the server
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        });
         Thread o = pump(p.getInputStream(), out);
         Thread e = pump(p.getErrorStream(), err);
         int status = p.waitFor();
-        o.join();
-        e.join();
+        // what the command left running in the background may hold its output open: do not wait for that
+        o.join(OUTPUT_DRAIN_MILLIS);
+        e.join(OUTPUT_DRAIN_MILLIS);
         return status;
     }
 
@@ -191,25 +193,43 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Serving until SIGINT or SIGTERM: the JVM runs its shutdown hooks then, and this one holds the JVM until the
-     * command has closed the server and the image (a flush).
+     * SIGINT and SIGTERM: the JVM runs its shutdown hooks then, and this one lets the command close the server and
+     * the image (a flush) before the JVM ends: it wakes the command ({@link #await}, or the captive command's end)
+     * and holds the JVM until {@link #done}.
      */
     private static final class SignalStop {
         private final CountDownLatch signalled = new CountDownLatch(1);
         private final CountDownLatch closed = new CountDownLatch(1);
         private final Thread hook = new Thread(this::onSignal, "serve-shutdown");
+        private Runnable action = () -> { };
 
         SignalStop() {
             Runtime.getRuntime().addShutdownHook(hook);
         }
 
         private void onSignal() {
-            signalled.countDown();
+            Runnable a;
+            synchronized (this) {
+                signalled.countDown();
+                a = action;
+            }
+            a.run();
             try {
                 closed.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /** What a signal does besides waking {@link #await}; at once if the signal came already. */
+        void whenSignalled(Runnable a) {
+            synchronized (this) {
+                if (signalled.getCount() > 0) {
+                    action = a;
+                    return;
+                }
+            }
+            a.run();
         }
 
         void await() throws InterruptedException {

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -17,6 +20,9 @@ import java.util.function.Consumer;
  * breaks the protocol is dropped with one warning line and hurts nobody else.
  */
 public final class NbdServer implements AutoCloseable {
+    /** How long a client may take from connecting to entering transmission (qemu-nbd's default too). */
+    static final Duration HANDSHAKE_LIMIT = Duration.ofSeconds(10);
+
     private final ServerSocketChannel listener;
     private final NbdExport export;
     private final Consumer<String> warnings;
@@ -26,12 +32,21 @@ public final class NbdServer implements AutoCloseable {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicLong accepted = new AtomicLong();
     private final Thread acceptor;
+    /** Ends handshakes that take too long. */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "nbd-handshake-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Duration handshakeLimit;
     private volatile boolean closing;
 
-    private NbdServer(ServerSocketChannel listener, NbdExport export, int maxClients, Consumer<String> warnings) {
+    private NbdServer(ServerSocketChannel listener, NbdExport export, int maxClients, Consumer<String> warnings,
+                      Duration handshakeLimit) {
         this.listener = listener;
         this.export = export;
         this.warnings = warnings;
+        this.handshakeLimit = handshakeLimit;
         this.clients = new Semaphore(maxClients > 0 ? maxClients : Integer.MAX_VALUE);
         this.acceptor = new Thread(this::acceptLoop, "nbd-accept");
         acceptor.setDaemon(true);
@@ -45,7 +60,13 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer start(ServerSocketChannel listener, NbdExport export, int maxClients,
                                   Consumer<String> warnings) {
-        NbdServer server = new NbdServer(listener, export, maxClients, warnings);
+        return start(listener, export, maxClients, warnings, HANDSHAKE_LIMIT);
+    }
+
+    /** As {@link #start(ServerSocketChannel, NbdExport, int, Consumer)}, a client's handshake limited to {@code limit}. */
+    static NbdServer start(ServerSocketChannel listener, NbdExport export, int maxClients, Consumer<String> warnings,
+                           Duration limit) {
+        NbdServer server = new NbdServer(listener, export, maxClients, warnings, limit);
         server.acceptor.start();
         return server;
     }
@@ -71,7 +92,7 @@ public final class NbdServer implements AutoCloseable {
                 return;
             }
             String name = "nbd-client-" + accepted.incrementAndGet();
-            NbdConnection connection = new NbdConnection(channel, export, name);
+            NbdConnection connection = new NbdConnection(channel, export, name, timer, handshakeLimit);
             Thread t = new Thread(() -> serve(connection, name), name);
             t.setDaemon(true);
             open.add(connection);
@@ -114,6 +135,7 @@ public final class NbdServer implements AutoCloseable {
         for (Thread t : threads) {
             join(t);
         }
+        timer.shutdownNow();
     }
 
     static void join(Thread t) {

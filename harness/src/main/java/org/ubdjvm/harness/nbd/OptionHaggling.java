@@ -25,6 +25,9 @@ final class OptionHaggling {
     static final int MAX_OPTION_DATA = 64 * 1024;
     private static final int KNOWN_CLIENT_FLAGS = NbdWire.FLAG_C_FIXED_NEWSTYLE | NbdWire.FLAG_C_NO_ZEROES;
 
+    /** What {@link #option} returns for NBD_OPT_ABORT. */
+    private static final Session ABORTED = new Session(false, List.of());
+
     private final WireReader in;
     private final GatheringByteChannel out;
     private final NbdExport export;
@@ -38,16 +41,22 @@ final class OptionHaggling {
         this.export = export;
     }
 
-    /** Runs the handshake; the session agreed, or null when the client ended it ({@code NBD_OPT_ABORT}). */
+    /**
+     * Runs the handshake; the session agreed, or null when the client ended it ({@code NBD_OPT_ABORT}, or closing
+     * the connection between messages).
+     */
     Session run() throws IOException {
         writeFully(ByteBuffer.allocate(18).putLong(NbdWire.NBDMAGIC).putLong(NbdWire.IHAVEOPT)
                 .putShort((short) (NbdWire.FLAG_FIXED_NEWSTYLE | NbdWire.FLAG_NO_ZEROES)).flip());
+        if (!in.more()) {
+            return null;
+        }
         int clientFlags = in.readInt();
         if ((clientFlags & ~KNOWN_CLIENT_FLAGS) != 0) {
             throw new NbdProtocolException(String.format("unknown client flags 0x%08x", clientFlags));
         }
         noZeroes = (clientFlags & NbdWire.FLAG_C_NO_ZEROES) != 0;
-        while (true) {
+        while (in.more()) {
             long magic = in.readLong();
             if (magic != NbdWire.IHAVEOPT) {
                 throw new NbdProtocolException(String.format("bad option magic 0x%016x", magic));
@@ -71,9 +80,8 @@ final class OptionHaggling {
                 return session == ABORTED ? null : session;
             }
         }
+        return null;
     }
-
-    private static final Session ABORTED = new Session(false, List.of(), false, 0);
 
     /** Answers one option; a session when it ends haggling, else null. */
     private Session option(int option, ByteBuffer data) throws IOException, MalformedOption {
@@ -86,7 +94,7 @@ final class OptionHaggling {
                 ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : NbdWire.EXPORT_NAME_ZERO_PAD))
                         .putLong(export.size()).putShort((short) export.transmissionFlags(structured));
                 writeFully(reply.position(reply.limit()).flip());
-                return new Session(structured, contexts, false, export.transmissionFlags(structured));
+                return new Session(structured, contexts);
             }
             case NbdWire.OPT_ABORT -> {
                 try {
@@ -165,7 +173,7 @@ final class OptionHaggling {
         if (option == NbdWire.OPT_INFO) {
             return null;
         }
-        return new Session(structured, contexts, asked.contains(NbdWire.INFO_BLOCK_SIZE), flags);
+        return new Session(structured, contexts);
     }
 
     private void info(int option, int type, String text) throws IOException {

@@ -3,13 +3,11 @@ package org.ubdjvm.harness.nbd;
 import java.util.List;
 
 /**
- * What option haggling agreed, for the transmission phase.
+ * What option haggling agreed, for the transmission phase. Whether the client asked for the block sizes changes
+ * nothing here: unaligned reads are served and unaligned writes refused either way (see {@link Transmission}).
  *
- * @param structured      structured replies were negotiated
- * @param contexts        the metadata contexts selected for the export ({@code NBD_CMD_BLOCK_STATUS} needs one)
- * @param blockSizeAgreed the client asked for {@code NBD_INFO_BLOCK_SIZE} with {@code NBD_OPT_GO}, so it promised
- *                        to keep to the sizes; a client that did not may still send unaligned requests
- * @param flags           the transmission flags sent
+ * @param structured structured replies were negotiated
+ * @param contexts   the metadata contexts selected for the export ({@code NBD_CMD_BLOCK_STATUS} needs one)
  */
-record Session(boolean structured, List<MetaContext> contexts, boolean blockSizeAgreed, int flags) {
+record Session(boolean structured, List<MetaContext> contexts) {
 }

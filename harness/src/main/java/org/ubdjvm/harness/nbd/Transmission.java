@@ -144,7 +144,11 @@ final class Transmission {
         long from = offset & ~sectorMask;
         long to = (offset + length + sectorMask) & ~sectorMask;
         int span = (int) (to - from);
-        ByteBuffer buffer = pool.take(span);
+        ByteBuffer buffer = take(span);
+        if (buffer == null) {
+            begin(cookie, 0, null).fail(NbdWire.ENOMEM, "no memory for a read of " + length + " bytes");
+            return;
+        }
         Ticket t = begin(cookie, span, buffer);
         device.submit(RequestOp.READ, from, buffer, (result, error) -> {
             if (error != null) {
@@ -184,7 +188,12 @@ final class Transmission {
             begin(cookie, 0, null).fail(errno, problem);
             return;
         }
-        ByteBuffer buffer = pool.take(n);
+        ByteBuffer buffer = take(n);
+        if (buffer == null) {
+            in.skip(n);
+            begin(cookie, 0, null).fail(NbdWire.ENOMEM, "no memory for a write of " + length + " bytes");
+            return;
+        }
         Ticket t = begin(cookie, n, buffer);
         try {
             in.readFully(buffer);
@@ -263,6 +272,18 @@ final class Transmission {
             if (fua) {
                 device.submit(RequestOp.FLUSH, 0, null, p::completed);
             }
+        }
+    }
+
+    /**
+     * A payload buffer, or null when direct memory is exhausted (many clients with 32 MiB requests at once): that
+     * request fails with ENOMEM, and the connection and the server go on.
+     */
+    private ByteBuffer take(int length) {
+        try {
+            return pool.take(length);
+        } catch (OutOfMemoryError e) {
+            return null;
         }
     }
 

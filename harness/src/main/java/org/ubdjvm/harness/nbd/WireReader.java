@@ -10,7 +10,7 @@ import java.nio.channels.ReadableByteChannel;
  * each is parsed from memory. Big-endian, as everything on the NBD wire.
  */
 final class WireReader {
-    private static final int BUFFER = 64 * 1024;
+    private static final int BUFFER = 16 * 1024;
 
     private final ReadableByteChannel channel;
     /** Between reads: position..limit holds bytes received and not yet consumed. */

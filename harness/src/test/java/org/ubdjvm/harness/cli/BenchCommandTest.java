@@ -119,6 +119,24 @@ class BenchCommandTest {
         assertTrue(j.get("median-ratios").get("qemu-img").get("iops").asDouble() > 0, j::toString);
     }
 
+    /** fio's nbd engine against ubd serve, qemu-nbd and nbdkit: a 200 ms smoke run, JSON in the usual shape. */
+    @Test
+    void nbdTargetMeasuresUbdServeAgainstQemuNbdAndNbdkit() throws Exception {
+        RealTools.require("fio", "fio");
+        RealTools.require("qemu-nbd", "qemu-utils");
+        RealTools.require("nbdkit", "nbdkit");
+        JsonNode j = json(bench("--target=nbd", "--compare=qemu-nbd,nbdkit", "--runtime=200ms", "--output=json"));
+        assertEquals("nbd", j.get("target").asText());
+        JsonNode results = j.get("repeats").get(0).get("results");
+        assertEquals(List.of("ubd", "qemu-nbd", "nbdkit"), List.of(results.get(0).get("tool").asText(),
+                results.get(1).get("tool").asText(), results.get(2).get("tool").asText()), j::toString);
+        for (JsonNode r : results) {
+            assertTrue(r.get("ops").asLong() > 0 && r.get("iops").asDouble() > 0, j::toString);
+        }
+        assertTrue(j.get("median-ratios").get("qemu-nbd").get("iops").asDouble() > 0, j::toString);
+        assertTrue(j.get("median-ratios").get("nbdkit").get("iops").asDouble() > 0, j::toString);
+    }
+
     @Test
     void badOptionsExit2WithOneLine() {
         for (String[] extra : new String[][] {
@@ -135,6 +153,7 @@ class BenchCommandTest {
                 {"--compare=bonnie"},
                 {"--compare=qemu-img"},
                 {"--size=1k"},
+                {"--target=nbd", "--compare=fio"},
                 {"--plot=" + s(dir.resolve("chart.txt"))},
                 {"--engines=sync"},
                 {"--target=ring", "--matrix"}}) {

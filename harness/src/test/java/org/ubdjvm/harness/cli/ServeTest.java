@@ -23,7 +23,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.RealTools;
+import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.cow.testing.SharedVectors;
+import org.ubdjvm.driver.DeviceEnvironment;
+import org.ubdjvm.driver.DeviceFlags;
+import org.ubdjvm.driver.DeviceSpec;
+import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.harness.nbd.NbdAddress;
+import org.ubdjvm.harness.nbd.NbdExport;
+import org.ubdjvm.harness.nbd.NbdServer;
+import org.ubdjvm.hostio.IoEngine;
+import org.ubdjvm.hostio.SyncEngine;
 
 /**
  * {@code ubd serve} against the real NBD clients: libnbd's nbdinfo and nbdcopy, qemu-io and qemu-img. Each test
@@ -43,6 +53,7 @@ class ServeTest {
     void stack() throws Exception {
         base = Ubd.patterned(dir.resolve("base.img"), 4 * MIB);
         cow = dir.resolve("top.cow");
+        Files.deleteIfExists(cow);
         Ubd.run("create", "-f", "cow", "-b", s(base), s(cow)).ok();
         Ubd.run("io", "-c", "write -P 0x55 1M 64k", s(cow)).ok();
     }
@@ -141,6 +152,50 @@ class ServeTest {
         assertArrayEquals(expected, Files.readAllBytes(dir.resolve("nbdcopy.raw")));
     }
 
+    /**
+     * Our client over our server: a COW whose backing is the URI of a read-only export of the base (the server
+     * in-process, as {@code ubd serve -r -f raw} builds it) reads as the same COW over the file, and its writes stay
+     * in it.
+     */
+    @Test
+    void aCowOverAnotherUbdServeReadsAsOverTheFile() throws Exception {
+        String baseMd5 = SharedVectors.md5(base);
+        Path socket = dir.resolve("base.sock");
+        Path remote = dir.resolve("remote.cow");
+        Path remoteRaw = dir.resolve("remote.raw");
+        DeviceFlags readOnly = DeviceFlags.DEFAULT.withReadOnly(true);
+        try (IoEngine engine = new SyncEngine();
+             UbdDevice device = UbdDevice.open(new DeviceSpec(0, base, null, null, readOnly),
+                     DeviceEnvironment.of(ImageOpener.over(engine)), "raw");
+             NbdServer server = NbdServer.start(NbdAddress.unix(socket).bind(), new NbdExport("", "", device), 0,
+                     w -> { })) {
+            String uri = NbdAddress.unix(socket).uri("");
+            Ubd.run("create", "-f", "cow", "-b", uri, s(remote)).ok();
+            Ubd.run("io", "-c", "write -P 0x55 1M 64k", "-c", "read -P 0x55 1M 64k", s(remote)).ok();
+            Ubd.run("convert", "-O", "raw", s(remote), s(remoteRaw)).ok();
+        }
+        Path local = dir.resolve("local.raw");
+        Ubd.run("convert", "-O", "raw", s(cow), s(local)).ok();
+        assertArrayEquals(Files.readAllBytes(local), Files.readAllBytes(remoteRaw));
+        assertEquals(baseMd5, SharedVectors.md5(base), "the served base is untouched");
+    }
+
+    /** nbdcopy into the export over several connections at once (multi-conn), then out again: the same bytes. */
+    @Test
+    void nbdcopyWritesOverSeveralConnectionsAndReadsTheSameBack() throws Exception {
+        RealTools.require("nbdcopy", "libnbd-bin");
+        byte[] data = new byte[4 * MIB];
+        new Random(4).nextBytes(data);
+        Path in = Files.write(dir.resolve("in.raw"), data);
+        Path out = dir.resolve("out.raw");
+        serve("--run", "nbdcopy --connections=4 --requests=16 " + in + " \"$uri\" && nbdcopy \"$uri\" " + out,
+                s(cow)).ok();
+        assertArrayEquals(data, Files.readAllBytes(out));
+        Path converted = dir.resolve("converted.raw");
+        Ubd.run("convert", "-O", "raw", s(cow), s(converted)).ok();
+        assertArrayEquals(data, Files.readAllBytes(converted), "the COW holds it after the server closed it");
+    }
+
     @Test
     void aReadOnlyExportRefusesWritesAndSaysSo() throws Exception {
         RealTools.require("qemu-io", "qemu-utils");
@@ -171,6 +226,77 @@ class ServeTest {
         assertNotEquals(before, SharedVectors.md5(disk), "named raw, the disk is the client's to write");
     }
 
+    /**
+     * nbd-edges.py: every option and command, block sizes, the can_* flags, structured replies on and off,
+     * FAST_ZERO, and requests a careful client never sends; then the same export read-only.
+     */
+    @Test
+    void nbdshDrivesTheProtocolEdges() throws Exception {
+        Path script = nbdshScript();
+        String nbdsh = "PATH=/usr/bin:$PATH nbdsh -n -c \"$(cat " + script + ")\"";
+        Ubd.Result r = serve("-x", "disk", "-D", "the disk", "--run", nbdsh, s(cow));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("protocol edges ok"), r::toString);
+        assertEquals("", r.err(), "no client was dropped");
+
+        stack();
+        Ubd.Result ro = serve("-r", "-x", "disk", "-D", "the disk", "--run", "READONLY=1 " + nbdsh, s(cow));
+        assertEquals(0, ro.exit(), ro::toString);
+        assertTrue(ro.out().contains("read-only edges ok"), ro::toString);
+    }
+
+    /**
+     * The script, where nbdsh can read it. nbdsh runs {@code python3 -m nbd}, and Debian's python3-libnbd is in the
+     * system python's path, which a python earlier on PATH (pyenv) would hide: hence PATH=/usr/bin first.
+     */
+    private Path nbdshScript() throws Exception {
+        RealTools.require("nbdsh", "libnbd-bin");
+        if (RealTools.run(dir, 30, "sh", "-c", "PATH=/usr/bin:$PATH python3 -c 'import nbd'").exitCode() != 0) {
+            org.ubdjvm.hostio.testing.CiRule.skipOrFail("python3 cannot import nbd (install python3-libnbd)");
+        }
+        Path script = dir.resolve("nbd-edges.py");
+        try (var in = ServeTest.class.getResourceAsStream("nbd-edges.py")) {
+            Files.copy(in, script);
+        }
+        return script;
+    }
+
+    /**
+     * The host-mount scenario without a kernel nbd device: an ext2 made into a raw base, a COW over it served, and
+     * nbdfuse's file of the export changed with debugfs and checked with e2fsck; the base never changes.
+     */
+    @Test
+    void nbdfuseAndE2fsckSeeACleanExt2ThroughTheServedCow() throws Exception {
+        RealTools.require("nbdfuse", "nbdfuse");
+        RealTools.require("mkfs.ext2", "e2fsprogs");
+        RealTools.require("debugfs", "e2fsprogs");
+        RealTools.require("e2fsck", "e2fsprogs");
+        if (!Files.exists(Path.of("/dev/fuse"))) {
+            org.ubdjvm.hostio.testing.CiRule.skipOrFail("/dev/fuse is missing: nbdfuse cannot mount");
+        }
+        Path files = Files.createDirectory(dir.resolve("files"));
+        Files.writeString(files.resolve("hello.txt"), "hello from the base\n");
+        Path fsBase = dir.resolve("ext2.img");
+        Ubd.run("create", "-f", "raw", s(fsBase), "8M").ok();
+        RealTools.run(dir, 30, "mkfs.ext2", "-q", "-F", "-d", s(files), s(fsBase)).assertOk("mkfs.ext2");
+        String baseMd5 = SharedVectors.md5(fsBase);
+        Path fsCow = dir.resolve("ext2.cow");
+        Ubd.run("create", "-f", "cow", "-b", s(fsBase), s(fsCow)).ok();
+        Path mount = Files.createDirectory(dir.resolve("mnt"));
+        Path note = Files.writeString(dir.resolve("note.txt"), "written through NBD\n");
+        String script = "nbdfuse " + mount + " \"$uri\" & fuse=$!\n"
+                + "for i in $(seq 100); do [ -e " + mount + "/nbd ] && break; sleep 0.1; done\n"
+                + "debugfs -w -R 'write " + note + " note.txt' " + mount + "/nbd\n"
+                + "e2fsck -fn " + mount + "/nbd; status=$?\n"
+                + "debugfs -R 'cat hello.txt' " + mount + "/nbd; debugfs -R 'cat note.txt' " + mount + "/nbd\n"
+                + "umount " + mount + " || fusermount3 -u " + mount + "\n"
+                + "wait $fuse\nexit $status";
+        Ubd.Result r = serve("--run", script, s(fsCow));
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("hello from the base") && r.out().contains("written through NBD"), r::toString);
+        assertEquals(baseMd5, SharedVectors.md5(fsBase), "the base is untouched: the change is in the COW");
+    }
+
     @Test
     void captiveModeSetsNbdkitsVariablesAndReturnsTheCommandsStatus() {
         Ubd.Result r = serve("--export-name=disk one", "--run",
@@ -183,6 +309,16 @@ class ServeTest {
     }
 
     @Test
+    void tcpOnAFreePortWorksToo() throws Exception {
+        RealTools.require("nbdinfo", "libnbd-bin");
+        Ubd.Result r = serve("--port=0", "--run", "echo \"$uri\" \"$port\"; nbdinfo --size \"$uri\"", s(cow)).ok();
+        List<String> lines = r.out().lines().toList();
+        String[] uriAndPort = lines.get(0).split(" ");
+        assertEquals("nbd://127.0.0.1:" + uriAndPort[1] + "/", uriAndPort[0], r::toString);
+        assertEquals(String.valueOf(4 * MIB), lines.get(1), r::toString);
+    }
+
+    @Test
     void usageErrorsAreOneLine() {
         Ubd.Result both = serve("--socket=" + dir.resolve("s"), "--port=0", s(cow));
         assertEquals(2, both.exit(), both::toString);
@@ -191,6 +327,63 @@ class ServeTest {
         assertEquals(2, missing.exit(), missing::toString);
         assertEquals(1, missing.errLines().size(), missing::toString);
         assertTrue(missing.err().contains("missing.img"), missing::toString);
+    }
+
+    /** SIGTERM in captive mode ends the command, then closes the server and the image, without waiting for it. */
+    @Test
+    void sigtermInCaptiveModeEndsTheCommandAndClosesTheImage() throws Exception {
+        RealTools.require("qemu-io", "qemu-utils");
+        Process server = UbdProcess.start("serve", "--run",
+                "qemu-io -f raw -c 'write -P 0x66 3M 8k' \"$uri\" >/dev/null && echo ready && sleep 600", s(cow));
+        try {
+            String line = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertEquals("ready", line);
+        } finally {
+            server.destroy(); // SIGTERM
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server ends on SIGTERM, the command too");
+        }
+        Ubd.run("io", "-c", "read -P 0x66 3M 8k", s(cow)).ok();
+    }
+
+    /**
+     * Out of direct memory (two 32 MiB reads at once in a JVM allowed 48 MiB): one read fails with ENOMEM, and the
+     * connection and the server go on.
+     */
+    @Test
+    void readsBeyondTheMemoryAtHandFailWithEnomemAndTheServerGoesOn() throws Exception {
+        nbdshScript();
+        Path disk = dir.resolve("big.img");
+        Ubd.run("create", "-f", "raw", s(disk), "64M").ok();
+        Path socket = dir.resolve("nbd.sock");
+        Path serverErr = dir.resolve("server.err");
+        Process server = UbdProcess.builder(List.of(), List.of("-XX:MaxDirectMemorySize=48m"), "serve", "-f", "raw",
+                "--socket=" + socket, s(disk)).redirectError(serverErr.toFile()).start();
+        try {
+            new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            String script = "def wait(c):\n"
+                    + "    while True:\n"
+                    + "        try:\n"
+                    + "            if h.aio_command_completed(c):\n"
+                    + "                return 0\n"
+                    + "        except nbd.Error as e:\n"
+                    + "            return e.errnum\n"
+                    + "        h.poll(-1)\n"
+                    + "b1 = nbd.Buffer(32 << 20)\n"
+                    + "b2 = nbd.Buffer(32 << 20)\n"
+                    + "c1 = h.aio_pread(b1, 0)\n"
+                    + "c2 = h.aio_pread(b2, 32 << 20)\n"
+                    + "print(sorted([wait(c1), wait(c2)]))\n"
+                    + "print(len(h.pread(4096, 0)))\n";
+            RealTools.Run r = RealTools.run(dir, 60, java.util.Map.of("PATH", "/usr/bin:" + System.getenv("PATH")),
+                    "nbdsh", "-u", "nbd+unix:///?socket=" + socket, "-c", script).assertOk("nbdsh");
+            assertEquals(List.of("[0, 12]", "4096"), r.stdout().lines().toList(), r.stderr());
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+        String err = Files.readString(serverErr);
+        assertFalse(err.contains("Error") || err.contains("Exception"), err);
     }
 
     /** Without --run the server runs until SIGTERM, then closes the image: what a client wrote is in the file. */
