@@ -35,8 +35,14 @@ import org.ubdjvm.hostio.OpenMode;
 public record ImageCommit(Path top, String format, Path base, boolean keep) {
 
     /** Runs the commit; {@code engine} carries the copy; notices go to {@code warnings}. */
-    public void run(FormatTable table, IoEngine engine, Consumer<String> warnings, CopyProgress progress)
+    public void run(FormatTable table, IoEngine engine, Consumer<String> notices, CopyProgress progress)
             throws IOException {
+        java.util.Set<String> said = new java.util.HashSet<>();
+        Consumer<String> warnings = w -> { // the chain is opened more than once; each notice is said once
+            if (said.add(w)) {
+                notices.accept(w);
+            }
+        };
         List<ImageInfo> chain = chain(table, engine, warnings);
         int baseDepth = baseDepth(chain);
         Path basePath = chain.get(baseDepth).filename();
