@@ -1,7 +1,10 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -35,7 +38,7 @@ import org.ubdjvm.hostio.OpenMode;
 public record ImageCommit(Path top, String format, Path base, boolean keep) {
 
     /** Runs the commit; {@code engine} carries the copy; notices go to {@code warnings}. */
-    public void run(FormatTable table, IoEngine engine, Consumer<String> notices, CopyProgress progress)
+    public void run(FormatTable table, IoEngine engine, Consumer<String> notices, ProgressListener progress)
             throws IOException {
         java.util.Set<String> said = new java.util.HashSet<>();
         Consumer<String> warnings = w -> { // the chain is opened more than once; each notice is said once
@@ -68,7 +71,8 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
             long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
             List<Allocation> runs = heldAbove(topImage, baseDepth, end);
             if (journal == null) {
-                CommitJournal.of(top, basePath).write(child);
+                journal = CommitJournal.of(top, basePath, child);
+                journal.write(child);
             }
             RunCopy.copy(topImage, base, runs, progress);
             BlockIo.flush(base);
@@ -79,10 +83,19 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
         } finally {
             closeAll(opened);
         }
-        try (HostFile f = HostFile.open(basePath, OpenMode.READ_ONLY)) {
+        if (baseDepth > 1) { // the layer above the child records the child's mtime
+            Files.setLastModifiedTime(child, FileTime.from(journal.childMtimeNanos(), TimeUnit.NANOSECONDS));
+            sync(child);
+        }
+        sync(basePath);
+        CommitJournal.remove(child);
+    }
+
+    /** fsync: the file's mtime too must be durable before the journal goes. */
+    private static void sync(Path file) throws IOException {
+        try (HostFile f = HostFile.open(file, OpenMode.READ_ONLY)) {
             f.sync();
         }
-        CommitJournal.remove(child);
     }
 
     /** The top's chain, top first, as it opens now (a journal of an interrupted commit lets it open). */

@@ -23,7 +23,7 @@ import org.ubdjvm.hostio.IoEngine;
  */
 public record ImageRebase(Path file, String format, Path newBacking, String backingFormat, boolean unsafe) {
 
-    public void run(FormatTable table, IoEngine engine, Consumer<String> warnings, CopyProgress progress)
+    public void run(FormatTable table, IoEngine engine, Consumer<String> warnings, ProgressListener progress)
             throws IOException {
         if (BackingPath.sameFile(file, newBacking)) {
             throw new ImageException(file, "cannot be its own backing file");
@@ -63,7 +63,7 @@ public record ImageRebase(Path file, String format, Path newBacking, String back
     }
 
     /** Writes into {@code image} each sector it does not hold whose bytes differ from {@code backing}'s. */
-    private static void copyDifferences(BlockImage image, BlockImage backing, CopyProgress progress) throws IOException {
+    private static void copyDifferences(BlockImage image, BlockImage backing, ProgressListener progress) throws IOException {
         int ss = image.sectorSize();
         List<Allocation> below = RunCopy.pieces(image.allocationMap(0, image.capacity()).stream()
                 .filter(a -> a.depth() != 0).toList());
@@ -86,7 +86,7 @@ public record ImageRebase(Path file, String format, Path newBacking, String back
                 }
             }
             done += n;
-            progress.copied(done, total);
+            progress.update(done, total);
         }
     }
 }

@@ -41,7 +41,7 @@ class ImageRebaseTest {
 
     private void rebase(Path file, Path backing, boolean unsafe) throws IOException {
         try (SyncEngine engine = new SyncEngine()) {
-            new ImageRebase(file, null, backing, null, unsafe).run(TABLE, engine, w -> { }, CopyProgress.NONE);
+            new ImageRebase(file, null, backing, null, unsafe).run(TABLE, engine, w -> { }, ProgressListener.NONE);
         }
     }
 

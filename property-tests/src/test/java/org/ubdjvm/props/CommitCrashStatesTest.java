@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CommitJournal;
-import org.ubdjvm.cow.CopyProgress;
+import org.ubdjvm.cow.ProgressListener;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageCommit;
@@ -148,7 +148,7 @@ class CommitCrashStatesTest {
         byte[] baseBefore = Files.readAllBytes(back);
         byte[] topBefore = Files.readAllBytes(top);
         Log log = new Log(CommitJournal.beside(top));
-        new ImageCommit(top, null, null, false).run(table, log, w -> { }, CopyProgress.NONE);
+        new ImageCommit(top, null, null, false).run(table, log, w -> { }, ProgressListener.NONE);
         assertArrayEquals(disk, Files.readAllBytes(back), "the commit itself");
         assertFalse(Files.exists(CommitJournal.beside(top)));
         long newMtime = HostFile.mtimeSeconds(back);
@@ -227,7 +227,7 @@ class CommitCrashStatesTest {
             if (!Arrays.equals(disk, disk(table, top))) {
                 fail(where + ": the top does not read the disk it read before the commit");
             }
-            new ImageCommit(top, null, null, false).run(table, new SyncEngine(), w -> { }, CopyProgress.NONE);
+            new ImageCommit(top, null, null, false).run(table, new SyncEngine(), w -> { }, ProgressListener.NONE);
         } catch (IOException e) {
             fail(where + ": " + e.getMessage());
         }

@@ -3,7 +3,6 @@ package org.ubdjvm.harness.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ubdjvm.cow.CopyProgress;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageCommit;
 import org.ubdjvm.harness.Warnings;
@@ -38,8 +37,8 @@ final class CommitCommand implements Callable<Integer> {
     @Option(names = "-d", description = "keep FILE's contents instead of emptying it (qemu-img's -d)")
     boolean keep;
 
-    @Option(names = "-p", description = "show a progress bar on a terminal")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Mixin
     EngineOption engine;
@@ -49,10 +48,10 @@ final class CommitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        // TODO -p: the shared progress helper of harness.cli, once it lands
-        try (IoEngine e = engine.open(spec.commandLine().getErr())) {
+        try (IoEngine e = engine.open(spec.commandLine().getErr());
+             Progress bar = progress.start("commit", 1, false)) {
             new ImageCommit(file, format, base, keep).run(FormatTable.standard(), e,
-                    Warnings.to(spec.commandLine().getErr()), CopyProgress.NONE);
+                    Warnings.to(spec.commandLine().getErr()), ProgressOption.listener(bar));
         }
         return UbdMain.OK;
     }

@@ -3,7 +3,6 @@ package org.ubdjvm.harness.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ubdjvm.cow.CopyProgress;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageRebase;
 import org.ubdjvm.harness.Warnings;
@@ -36,8 +35,8 @@ final class RebaseCommand implements Callable<Integer> {
     @Option(names = "-u", description = "unsafe: only rewrite the header; NEW must hold what the old backing held")
     boolean unsafe;
 
-    @Option(names = "-p", description = "show a progress bar on a terminal")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Mixin
     EngineOption engine;
@@ -47,10 +46,10 @@ final class RebaseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        // TODO -p: the shared progress helper of harness.cli, once it lands
-        try (IoEngine e = engine.open(spec.commandLine().getErr())) {
+        try (IoEngine e = engine.open(spec.commandLine().getErr());
+             Progress bar = progress.start("rebase", 1, false)) {
             new ImageRebase(file, format, newBacking, backingFormat, unsafe).run(FormatTable.standard(), e,
-                    Warnings.to(spec.commandLine().getErr()), CopyProgress.NONE);
+                    Warnings.to(spec.commandLine().getErr()), ProgressOption.listener(bar));
         }
         return UbdMain.OK;
     }
