@@ -2,6 +2,7 @@ package org.ubdjvm.harness.bench;
 
 /**
  * What {@code ubd bench} drives: one host-io engine on a file, the whole stack (ring, driver, COW, engine), or the
- * request ring alone with no-op requests against an ArrayBlockingQueue hand-off.
+ * request ring alone with no-op requests against an ArrayBlockingQueue hand-off; or a whole-image job (convert,
+ * commit) against uml_moo and qemu-img.
  */
-public enum BenchTarget { engine, stack, ring }
+public enum BenchTarget { engine, stack, ring, convert, commit }
