@@ -35,9 +35,10 @@ import org.ubdjvm.hostio.OpenMode;
  * @param keep   keep the top's contents (qemu-img's {@code -d}); implied when the base is not the top's immediate
  *               backing, since emptying the top would then expose the layers between, which the commit left behind
  */
-public record ImageCommit(Path top, String format, Path base, boolean keep) {
+public record ImageCommit(Path top, String format, Path base, boolean keep) implements ImageJob {
 
     /** Runs the commit; {@code engine} carries the copy; notices go to {@code warnings}. */
+    @Override
     public void run(FormatTable table, IoEngine engine, Consumer<String> notices, ProgressListener progress)
             throws IOException {
         java.util.Set<String> said = new java.util.HashSet<>();
@@ -80,9 +81,11 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
             if (empty) {
                 topImage.layerFile().empty(end);
             }
-        } finally {
-            closeAll(opened);
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(opened, e);
+            throw e;
         }
+        closeAll(opened);
         if (baseDepth > 1) { // the layer above the child records the child's mtime
             Files.setLastModifiedTime(child, FileTime.from(journal.childMtimeNanos(), TimeUnit.NANOSECONDS));
             sync(child);
@@ -138,6 +141,14 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
         BlockImage image = table.open(spec);
         opened.add(image);
         return image;
+    }
+
+    private static void closeAfterFailure(List<BlockImage> opened, Exception primary) {
+        try {
+            closeAll(opened);
+        } catch (IOException suppressed) {
+            primary.addSuppressed(suppressed);
+        }
     }
 
     /** Top first: a layer lent to the one above outlives it. */

@@ -21,8 +21,10 @@ import org.ubdjvm.hostio.IoEngine;
  * @param unsafe        do not compare or copy (qemu-img's {@code -u}): the user vouches that the new backing holds
  *                      what the old one did
  */
-public record ImageRebase(Path file, String format, Path newBacking, String backingFormat, boolean unsafe) {
+public record ImageRebase(Path file, String format, Path newBacking, String backingFormat, boolean unsafe)
+        implements ImageJob {
 
+    @Override
     public void run(FormatTable table, IoEngine engine, Consumer<String> warnings, ProgressListener progress)
             throws IOException {
         if (BackingPath.sameFile(file, newBacking)) {

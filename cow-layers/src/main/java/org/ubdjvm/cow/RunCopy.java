@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class RunCopy {
     static final int PIECE = 1 << 20;
-    static final int IN_FLIGHT = 16;
+    static final int IN_FLIGHT = 32;
 
     /** One piece in flight: its place, its buffer, and the error its last step ended with. */
     private record Piece(long offset, ByteBuffer buffer, boolean written, IOException error) {

@@ -133,67 +133,76 @@ public final class JobBenchmark {
     }
 
     private double timeUbd(Path dir, Path base, Path cow) throws IOException {
-        Path round = fresh(dir, "ubd");
-        Path out = round.resolve("out.img");
-        Path[] inputs = copies(round, base, cow);
         try (IoEngine e = IoEngines.select(engine, 64).engine()) {
-            if (target == BenchTarget.commit) {
-                new ImageRebase(inputs[1], null, inputs[0], "raw", true).run(TABLE, e, w -> { }, ProgressListener.NONE);
-            }
-            warm(inputs);
-            long start = System.nanoTime();
-            if (target == BenchTarget.convert) {
-                try (BlockImage top = TABLE.open(OpenSpec.of(inputs[1], e).withReadOnly(true))) {
-                    ImageCopy.convert(top, CreateSpec.of(out, "raw"), TABLE, e, ProgressListener.NONE);
+            return timed(dir, "ubd", base, cow, inputs -> {
+                if (target == BenchTarget.commit) {
+                    new ImageRebase(inputs[1], null, inputs[0], "raw", true).run(TABLE, e, w -> { }, ProgressListener.NONE);
                 }
-                fsync(out);
-            } else {
-                new ImageCommit(inputs[1], null, null, false).run(TABLE, e, w -> { }, ProgressListener.NONE);
-                fsync(inputs[0], inputs[1]);
-            }
-            return (System.nanoTime() - start) / 1e9;
-        } finally {
-            deleteTree(round);
+            }, (inputs, out) -> {
+                if (target == BenchTarget.convert) {
+                    try (BlockImage top = TABLE.open(OpenSpec.of(inputs[1], e).withReadOnly(true))) {
+                        ImageCopy.convert(top, CreateSpec.of(out, "raw"), TABLE, e, ProgressListener.NONE);
+                    }
+                    fsync(out);
+                } else {
+                    new ImageCommit(inputs[1], null, null, false).run(TABLE, e, w -> { }, ProgressListener.NONE);
+                    fsync(inputs[0], inputs[1]);
+                }
+            });
         }
     }
 
     private double timeUmlMoo(Path dir, Path base, Path cow) throws IOException {
-        Path round = fresh(dir, "uml_moo");
-        try {
-            Path[] inputs = copies(round, base, cow);
-            Path out = round.resolve("out.img");
-            warm(inputs);
-            long start = System.nanoTime();
+        PeerProgram umlMoo = program("uml_moo");
+        return timed(dir, "uml_moo", base, cow, null, (inputs, out) -> {
             if (target == BenchTarget.convert) {
-                program("uml_moo").run(List.of("-b", inputs[0].toString(), inputs[1].toString(), out.toString()), 3600);
+                umlMoo.run(List.of("-b", inputs[0].toString(), inputs[1].toString(), out.toString()), 3600);
                 fsync(out);
             } else {
-                program("uml_moo").run(List.of("-d", "-b", inputs[0].toString(), inputs[1].toString()), 3600);
+                umlMoo.run(List.of("-d", "-b", inputs[0].toString(), inputs[1].toString()), 3600);
                 fsync(inputs[0]);
             }
-            return (System.nanoTime() - start) / 1e9;
-        } finally {
-            deleteTree(round);
-        }
+        });
     }
 
     private double timeQemuImg(Path dir, Path base, Path qcow) throws IOException {
-        Path round = fresh(dir, "qemu-img");
+        PeerProgram qemuImg = program(QemuImgPeer.NAME);
+        return timed(dir, QemuImgPeer.NAME, base, qcow,
+                inputs -> qemuImg.run(List.of("rebase", "-u", "-f", "qcow2", "-b", inputs[0].toString(), "-F", "raw",
+                        inputs[1].toString()), 600),
+                (inputs, out) -> {
+                    if (target == BenchTarget.convert) {
+                        qemuImg.run(List.of("convert", "-f", "qcow2", "-O", "raw", inputs[1].toString(), out.toString()),
+                                3600);
+                        fsync(out);
+                    } else {
+                        qemuImg.run(List.of("commit", "-q", "-f", "qcow2", inputs[1].toString()), 3600);
+                        fsync(inputs[0], inputs[1]);
+                    }
+                });
+    }
+
+    /** What a tool does to its copies: inputs[0] the base, inputs[1] the top, {@code out} a file it may make. */
+    private interface Job {
+        void run(Path[] inputs, Path out) throws IOException;
+    }
+
+    /** What readies the copies before the clock starts (pointing the top at the base copy). */
+    private interface Setup {
+        void run(Path[] inputs) throws IOException;
+    }
+
+    /** Seconds {@code job} takes on fresh copies of the stack with their inputs warm; the copies are removed. */
+    private double timed(Path dir, String tool, Path base, Path top, Setup setup, Job job) throws IOException {
+        Path round = fresh(dir, tool);
         try {
-            Path[] inputs = copies(round, base, qcow);
-            PeerProgram qemuImg = program(QemuImgPeer.NAME);
-            qemuImg.run(List.of("rebase", "-u", "-f", "qcow2", "-b", inputs[0].toString(), "-F", "raw",
-                    inputs[1].toString()), 600);
-            Path out = round.resolve("out.img");
+            Path[] inputs = copies(round, base, top);
+            if (setup != null) {
+                setup.run(inputs);
+            }
             warm(inputs);
             long start = System.nanoTime();
-            if (target == BenchTarget.convert) {
-                qemuImg.run(List.of("convert", "-f", "qcow2", "-O", "raw", inputs[1].toString(), out.toString()), 3600);
-                fsync(out);
-            } else {
-                qemuImg.run(List.of("commit", "-q", "-f", "qcow2", inputs[1].toString()), 3600);
-                fsync(inputs[0], inputs[1]);
-            }
+            job.run(inputs, round.resolve("out.img"));
             return (System.nanoTime() - start) / 1e9;
         } finally {
             deleteTree(round);

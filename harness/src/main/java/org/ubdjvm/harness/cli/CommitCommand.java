@@ -3,10 +3,7 @@ package org.ubdjvm.harness.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageCommit;
-import org.ubdjvm.harness.Warnings;
-import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,21 +35,13 @@ final class CommitCommand implements Callable<Integer> {
     boolean keep;
 
     @Mixin
-    ProgressOption progress;
-
-    @Mixin
-    EngineOption engine;
+    JobOptions job;
 
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
 
     @Override
     public Integer call() throws IOException {
-        try (IoEngine e = engine.open(spec.commandLine().getErr());
-             Progress bar = progress.start("commit", 1, false)) {
-            new ImageCommit(file, format, base, keep).run(FormatTable.standard(), e,
-                    Warnings.to(spec.commandLine().getErr()), ProgressOption.listener(bar));
-        }
-        return UbdMain.OK;
+        return job.run("commit", new ImageCommit(file, format, base, keep), spec.commandLine().getErr());
     }
 }

@@ -3,10 +3,7 @@ package org.ubdjvm.harness.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageRebase;
-import org.ubdjvm.harness.Warnings;
-import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,21 +33,13 @@ final class RebaseCommand implements Callable<Integer> {
     boolean unsafe;
 
     @Mixin
-    ProgressOption progress;
-
-    @Mixin
-    EngineOption engine;
+    JobOptions job;
 
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
 
     @Override
     public Integer call() throws IOException {
-        try (IoEngine e = engine.open(spec.commandLine().getErr());
-             Progress bar = progress.start("rebase", 1, false)) {
-            new ImageRebase(file, format, newBacking, backingFormat, unsafe).run(FormatTable.standard(), e,
-                    Warnings.to(spec.commandLine().getErr()), ProgressOption.listener(bar));
-        }
-        return UbdMain.OK;
+        return job.run("rebase", new ImageRebase(file, format, newBacking, backingFormat, unsafe), spec.commandLine().getErr());
     }
 }
