@@ -22,8 +22,11 @@ import org.ubdjvm.hostio.PendingFile;
  * @param baseSize  its size, which a commit never changes
  * @param baseMtime its mtime (seconds) before the commit, as the layer's header recorded it
  * @param top       the image the commit was asked for
+ * @param childMtimeNanos the mtime of the layer the journal sits beside, before the commit: a commit into a deeper
+ *                  base rewrites that layer's header and then gives it back this mtime, which the layer above
+ *                  records (a commit into its immediate backing leaves the top's new mtime)
  */
-public record CommitJournal(Path base, long baseSize, long baseMtime, Path top) {
+public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, long childMtimeNanos) {
     private static final String MAGIC = "ubd-commit 1";
 
     /** Where the journal of a commit into {@code layer}'s backing lives. */
@@ -53,7 +56,8 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top) 
                 throw new IllegalArgumentException("first line is not \"" + MAGIC + "\"");
             }
             return new CommitJournal(Path.of(field(fields, "base")), Long.parseLong(field(fields, "base-size")),
-                    Long.parseLong(field(fields, "base-mtime")), Path.of(field(fields, "top")));
+                    Long.parseLong(field(fields, "base-mtime")), Path.of(field(fields, "top")),
+                    Long.parseLong(field(fields, "child-mtime-ns")));
         } catch (IllegalArgumentException e) {
             throw new ImageException(at, "not a ubd commit journal: " + e.getMessage());
         }
@@ -80,10 +84,19 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top) 
         }
     }
 
+    /**
+     * Whether a commit through {@code backing} into a layer below it is in progress (a journal beside
+     * {@code backing}): it rewrites {@code backing}'s header, so the mtime a layer above records of it may differ
+     * until the commit gives the old one back.
+     */
+    static boolean rewritingHeaderOf(Path backing) {
+        return Files.exists(beside(backing));
+    }
+
     /** Writes this journal beside {@code layer}, durably (file and directory), never replacing one. */
     void write(Path layer) throws IOException {
         String text = MAGIC + "\n" + "base=" + base + "\n" + "base-size=" + baseSize + "\n" + "base-mtime=" + baseMtime
-                + "\n" + "top=" + top + "\n";
+                + "\n" + "top=" + top + "\n" + "child-mtime-ns=" + childMtimeNanos + "\n";
         try (PendingFile part = PendingFile.beside(beside(layer), "journal")) {
             Files.writeString(part.path(), text, StandardCharsets.UTF_8);
             part.commit(false);
@@ -98,7 +111,8 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top) 
     }
 
     /** The journal for a commit of {@code top} into {@code base} as it is now. */
-    static CommitJournal of(Path top, Path base) throws IOException {
-        return new CommitJournal(base.toRealPath(), Files.size(base), HostFile.mtimeSeconds(base), top.toAbsolutePath());
+    static CommitJournal of(Path top, Path base, Path child) throws IOException {
+        return new CommitJournal(base.toRealPath(), Files.size(base), HostFile.mtimeSeconds(base), top.toAbsolutePath(),
+                Files.getLastModifiedTime(child).to(java.util.concurrent.TimeUnit.NANOSECONDS));
     }
 }

@@ -1,7 +1,10 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -32,11 +35,18 @@ import org.ubdjvm.hostio.OpenMode;
  * @param keep   keep the top's contents (qemu-img's {@code -d}); implied when the base is not the top's immediate
  *               backing, since emptying the top would then expose the layers between, which the commit left behind
  */
-public record ImageCommit(Path top, String format, Path base, boolean keep) {
+public record ImageCommit(Path top, String format, Path base, boolean keep) implements ImageJob {
 
     /** Runs the commit; {@code engine} carries the copy; notices go to {@code warnings}. */
-    public void run(FormatTable table, IoEngine engine, Consumer<String> warnings, CopyProgress progress)
+    @Override
+    public void run(FormatTable table, IoEngine engine, Consumer<String> notices, ProgressListener progress)
             throws IOException {
+        java.util.Set<String> said = new java.util.HashSet<>();
+        Consumer<String> warnings = w -> { // the chain is opened more than once; each notice is said once
+            if (said.add(w)) {
+                notices.accept(w);
+            }
+        };
         List<ImageInfo> chain = chain(table, engine, warnings);
         int baseDepth = baseDepth(chain);
         Path basePath = chain.get(baseDepth).filename();
@@ -62,7 +72,8 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
             long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
             List<Allocation> runs = heldAbove(topImage, baseDepth, end);
             if (journal == null) {
-                CommitJournal.of(top, basePath).write(child);
+                journal = CommitJournal.of(top, basePath, child);
+                journal.write(child);
             }
             RunCopy.copy(topImage, base, runs, progress);
             BlockIo.flush(base);
@@ -70,13 +81,24 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
             if (empty) {
                 topImage.layerFile().empty(end);
             }
-        } finally {
-            closeAll(opened);
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(opened, e);
+            throw e;
         }
-        try (HostFile f = HostFile.open(basePath, OpenMode.READ_ONLY)) {
+        closeAll(opened);
+        if (baseDepth > 1) { // the layer above the child records the child's mtime
+            Files.setLastModifiedTime(child, FileTime.from(journal.childMtimeNanos(), TimeUnit.NANOSECONDS));
+            sync(child);
+        }
+        sync(basePath);
+        CommitJournal.remove(child);
+    }
+
+    /** fsync: the file's mtime too must be durable before the journal goes. */
+    private static void sync(Path file) throws IOException {
+        try (HostFile f = HostFile.open(file, OpenMode.READ_ONLY)) {
             f.sync();
         }
-        CommitJournal.remove(child);
     }
 
     /** The top's chain, top first, as it opens now (a journal of an interrupted commit lets it open). */
@@ -119,6 +141,14 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) {
         BlockImage image = table.open(spec);
         opened.add(image);
         return image;
+    }
+
+    private static void closeAfterFailure(List<BlockImage> opened, Exception primary) {
+        try {
+            closeAll(opened);
+        } catch (IOException suppressed) {
+            primary.addSuppressed(suppressed);
+        }
     }
 
     /** Top first: a layer lent to the one above outlives it. */

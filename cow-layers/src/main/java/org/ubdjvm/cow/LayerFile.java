@@ -11,7 +11,8 @@ import java.nio.file.Path;
 public interface LayerFile {
     /**
      * Records {@code backing} as this layer's backing file, as the format stores it (UML COW: the name, and the size
-     * and mtime the kernel checks), keeping the stored name when it already names that file. Crash-safe: a reader
+     * and mtime the kernel checks), keeping the stored name when it already names that file. The backing must have
+     * this layer's disk size (the caller checks: a UML COW layer cannot change its size). Crash-safe: a reader
      * finds the old record or the new one, never a mix; a change the format cannot make that way is refused before
      * anything is written.
      */

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class RunCopy {
     static final int PIECE = 1 << 20;
-    static final int IN_FLIGHT = 16;
+    static final int IN_FLIGHT = 32;
 
     /** One piece in flight: its place, its buffer, and the error its last step ended with. */
     private record Piece(long offset, ByteBuffer buffer, boolean written, IOException error) {
@@ -40,7 +40,7 @@ final class RunCopy {
     }
 
     /** Copies every run of {@code runs} from {@code from} to {@code to}; does not flush {@code to}. */
-    static void copy(BlockImage from, BlockImage to, List<Allocation> runs, CopyProgress progress) throws IOException {
+    static void copy(BlockImage from, BlockImage to, List<Allocation> runs, ProgressListener progress) throws IOException {
         List<Allocation> pieces = pieces(runs);
         long total = pieces.stream().mapToLong(Allocation::length).sum();
         Deque<ByteBuffer> free = new ArrayDeque<>();
@@ -70,7 +70,7 @@ final class RunCopy {
                 continue;
             } else if (piece.written()) {
                 done += piece.buffer().limit();
-                progress.copied(done, total);
+                progress.update(done, total);
             }
             inFlight--;
             free.push(piece.buffer());

@@ -133,15 +133,17 @@ public final class UmlCowFormat implements ImageFormat {
 
     /**
      * The kernel's checks; the mtime is not compared for a remote backing (a protocol location), and a backing mtime
-     * that differs while a commit into that backing is in progress (its journal beside this file) is accepted with
-     * a warning: the commit changes it, and this layer still reads right.
+     * that differs while a commit into that backing is in progress (its journal beside this file), or through it
+     * into a deeper base (its journal beside the backing, whose header the commit rewrites), is accepted with a
+     * warning: the commit changes it, and this layer still reads right.
      */
     private static void checkBacking(OpenSpec spec, UmlCowHeader h, BlockImage backing, Path backingPath,
                                      FormatTable table) throws IOException {
         boolean remote = BackingPath.remote(backingPath, table);
         String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath,
                 remote);
-        boolean committing = mismatch != null && CommitJournal.inProgress(spec.file(), backingPath, h.size());
+        boolean committing = mismatch != null && (CommitJournal.inProgress(spec.file(), backingPath, h.size())
+                || CommitJournal.rewritingHeaderOf(backingPath));
         if (committing) {
             mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath, true);
         }
@@ -149,9 +151,9 @@ public final class UmlCowFormat implements ImageFormat {
             throw new ImageException(spec.file(), mismatch);
         }
         if (committing && HostFile.mtimeSeconds(backingPath) != h.mtime()) {
-            spec.warnings().accept(spec.file() + ": a commit into " + ImageException.quote(backingPath)
-                    + " was interrupted (" + CommitJournal.beside(spec.file()).getFileName() + "); the kernel refuses"
-                    + " this file until 'ubd commit " + spec.file() + "' finishes it");
+            spec.warnings().accept(spec.file() + ": a commit " + (CommitJournal.rewritingHeaderOf(backingPath)
+                    ? "through " : "into ") + ImageException.quote(backingPath) + " was interrupted; the kernel refuses"
+                    + " this file until 'ubd commit' finishes it");
         }
     }
 

@@ -264,12 +264,7 @@ final class UmlCowImage implements BlockImage {
         UmlCowHeader h = header;
         java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile());
         String name = BackingPath.sameFile(newBacking, stored) ? h.backingFile() : BackingPath.absoluteLikeUmlMkcow(newBacking);
-        long size = java.nio.file.Files.size(newBacking);
-        if (size != h.size()) {
-            throw new ImageException(cow.path(), "backing file " + ImageException.quote(newBacking) + " has " + size
-                    + " bytes, this COW file's disk has " + h.size() + " (a UML COW layer has its backing's size)");
-        }
-        UmlCowHeader next = new UmlCowHeader(h.layout(), HostFile.mtimeSeconds(newBacking), size, h.sectorSize(),
+        UmlCowHeader next = new UmlCowHeader(h.layout(), HostFile.mtimeSeconds(newBacking), h.size(), h.sectorSize(),
                 h.alignment(), h.cowFormat(), name);
         byte[] onDisk = new byte[h.layout().headerSize()];
         cow.read(ByteBuffer.wrap(onDisk), 0);

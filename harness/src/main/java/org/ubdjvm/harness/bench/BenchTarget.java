@@ -2,7 +2,8 @@ package org.ubdjvm.harness.bench;
 
 /**
  * What {@code ubd bench} drives: one host-io engine on a file, the whole stack (ring, driver, COW, engine), the
- * request ring alone with no-op requests against an ArrayBlockingQueue hand-off, or {@code ubd serve} under fio's
- * nbd engine against other NBD servers ({@link NbdBenchmark}).
+ * request ring alone with no-op requests against an ArrayBlockingQueue hand-off, {@code ubd serve} under fio's
+ * nbd engine against other NBD servers ({@link NbdBenchmark}); or a whole-image job (convert, commit) against
+ * uml_moo and qemu-img.
  */
-public enum BenchTarget { engine, stack, ring, nbd }
+public enum BenchTarget { engine, stack, ring, nbd, convert, commit }

@@ -19,6 +19,8 @@ import org.ubdjvm.harness.bench.BenchSpec;
 import org.ubdjvm.harness.bench.BenchTarget;
 import org.ubdjvm.harness.bench.Benchmark;
 import org.ubdjvm.harness.bench.NbdBenchmark;
+import org.ubdjvm.harness.bench.JobBenchReport;
+import org.ubdjvm.harness.bench.JobBenchmark;
 import org.ubdjvm.harness.bench.RingBenchmark;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
@@ -38,6 +40,7 @@ import picocli.CommandLine.Spec;
         "  ubd bench --engine=io_uring --rw=randread --bs=4k --iodepth=32 --size=1G --runtime=10s --compare=fio --repeat=3",
         "  ubd bench --target=stack --engine=io_uring --rw=randwrite --compare=fio,qemu-img --plot=stack.png",
         "  ubd bench --matrix --engines=sync,io_uring --iodepths=1,32 --plot=plots/",
+        "  ubd bench --target=commit --size=1G --dirty=50% --compare=uml_moo,qemu-img --repeat=3",
         "Ratios are ubd/peer, measured in the same run: iops above 1 and p99 below 1 mean ubd is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -45,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--target", defaultValue = "engine", paramLabel = "WHAT",
             description = "engine: the host-io engine on --file; stack: ubd0=COW,FILE through ring, driver, a fresh COW V3 and the engine;"
-                    + " nbd: fio's nbd engine against ubd serve of a fresh COW V3 over FILE (peers: qemu-nbd, nbdkit) (default: ${DEFAULT-VALUE})")
+                    + " nbd: fio's nbd engine against ubd serve of a fresh COW V3 over FILE (peers: qemu-nbd, nbdkit);"
+                    + " convert, commit: the whole-image job on a fresh stack of --size, --dirty written, against uml_moo and qemu-img (default: ${DEFAULT-VALUE})")
     BenchTarget target;
 
     @Mixin
@@ -57,6 +61,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "1G", paramLabel = "SIZE",
             description = "bytes of the file the requests fall in (default: ${DEFAULT-VALUE})")
     String size;
+
+    @Option(names = "--dirty", defaultValue = "50%", paramLabel = "FRACTION",
+            description = "convert/commit: the share of the disk written in the top, in 4 KiB runs (default: ${DEFAULT-VALUE})")
+    String dirty;
 
     @Option(names = "--ramp-time", defaultValue = "1s", paramLabel = "TIME",
             description = "run this long before measuring, ubd and fio alike (default: ${DEFAULT-VALUE})")
@@ -119,6 +127,12 @@ final class BenchCommand implements Callable<Integer> {
         long spinNanos = TimeOption.parse(spec, "--spin", spin).toNanos(); // refused before any file is made
         if (repeat < 1) {
             throw usage("--repeat must be at least 1, not " + repeat);
+        }
+        if (target == BenchTarget.convert || target == BenchTarget.commit) {
+            if (matrix || plot != null) {
+                throw usage("--target=" + target + ": no --matrix or --plot (one job against uml_moo and qemu-img)");
+            }
+            return jobBench();
         }
         if (target == BenchTarget.ring) {
             if (matrix || plot != null) {
@@ -261,6 +275,44 @@ final class BenchCommand implements Callable<Integer> {
             throw usage("--plot names a .png file for a single bench (a folder with --matrix), not " + plot);
         }
         NewFile.requireWritable(plot, "plot");
+    }
+
+    /** A whole-image job (convert, commit) on a fresh stack in the temp folder (or --file's), against the peers. */
+    private Integer jobBench() throws IOException {
+        JobBenchmark job;
+        try {
+            Path folder = file != null ? file.toAbsolutePath().getParent() : Path.of(System.getProperty("java.io.tmpdir"));
+            job = new JobBenchmark(target, ByteSize.parse(size), percent(dirty), folder, resolveEngine(64));
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        for (String peer : compare) {
+            if (!JobBenchmark.PEERS.contains(peer)) {
+                throw usage("--compare: unknown peer '" + peer + "' for --target=" + target + " (known: "
+                        + String.join(", ", JobBenchmark.PEERS) + ")");
+            }
+            if (!job.compareWith(peer)) {
+                throw usage("--compare: " + peer + " named twice");
+            }
+        }
+        JobBenchReport report = job.run(repeat);
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            out.print(report.json());
+        } else {
+            report.human(out);
+        }
+        return UbdMain.OK;
+    }
+
+    /** "50%" or "0.5". */
+    private double percent(String text) {
+        try {
+            String t = text.strip();
+            return t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100 : Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw usage("--dirty: not a fraction or percentage: '" + text + "'");
+        }
     }
 
     /** The ring alone against an ArrayBlockingQueue: no file, no engine, no peer. */

@@ -3,11 +3,7 @@ package org.ubdjvm.harness.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.ubdjvm.cow.CopyProgress;
-import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageCommit;
-import org.ubdjvm.harness.Warnings;
-import org.ubdjvm.hostio.IoEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,22 +34,14 @@ final class CommitCommand implements Callable<Integer> {
     @Option(names = "-d", description = "keep FILE's contents instead of emptying it (qemu-img's -d)")
     boolean keep;
 
-    @Option(names = "-p", description = "show a progress bar on a terminal")
-    boolean progress;
-
     @Mixin
-    EngineOption engine;
+    JobOptions job;
 
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
 
     @Override
     public Integer call() throws IOException {
-        // TODO -p: the shared progress helper of harness.cli, once it lands
-        try (IoEngine e = engine.open(spec.commandLine().getErr())) {
-            new ImageCommit(file, format, base, keep).run(FormatTable.standard(), e,
-                    Warnings.to(spec.commandLine().getErr()), CopyProgress.NONE);
-        }
-        return UbdMain.OK;
+        return job.run("commit", new ImageCommit(file, format, base, keep), spec.commandLine().getErr());
     }
 }

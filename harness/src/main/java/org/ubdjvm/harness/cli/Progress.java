@@ -46,6 +46,14 @@ final class Progress implements AutoCloseable {
         }
     }
 
+    /** For a job that learns its total as it goes (commit knows it once it has the allocation map). */
+    void stepTo(long done, long total) {
+        if (bar != null) {
+            bar.maxHint(total);
+            bar.stepTo(done);
+        }
+    }
+
     void extraMessage(String message) {
         if (bar != null) {
             bar.setExtraMessage(message);

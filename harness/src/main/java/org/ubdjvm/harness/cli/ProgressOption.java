@@ -19,6 +19,6 @@ final class ProgressOption {
 
     /** What cow-layers' long jobs report to, moving {@code bar}. */
     static ProgressListener listener(Progress bar) {
-        return (done, total) -> bar.stepTo(done);
+        return bar::stepTo;
     }
 }

@@ -27,7 +27,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {CreateCommand.class, InfoCommand.class, IoCommand.class, ConvertCommand.class,
                 DemoCommand.class, RunCommand.class, BenchCommand.class, ReplayCommand.class,
                 ServeCommand.class, CheckCommand.class, MapCommand.class, CompareCommand.class,
-                CommitCommand.class, CtlCommand.class},
+                CommitCommand.class, CtlCommand.class, RebaseCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:pattern or verify mismatch", "2:bad input or usage, or a host error to act on"
                 + " (ENOSPC, EIO, EACCES, a lock held, out of memory)", "3:internal error (a bug in ubd)"})

@@ -179,4 +179,26 @@ class BenchCommandTest {
         assertTrue(r.out().contains("median ring/ABQ over 1: "), r::toString);
         assertEquals(2, Ubd.run("bench", "--target=ring", "--producers=0").exit());
     }
+
+    /** Smoke only, at 8 MiB: every tool ran on its copy and each speed ratio is a positive number. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"convert", "commit"})
+    void wholeImageJobsAgainstUmlMooAndQemuImg(String target) throws Exception {
+        RealTools.require("uml_moo", "uml-utilities");
+        RealTools.require("qemu-img", "qemu-utils");
+        JsonNode j = json(Ubd.run("bench", "--target=" + target, "--size=8M", "--dirty=50%", "--file=" + s(dir.resolve("x")),
+                "--compare=uml_moo,qemu-img", "--output=json"));
+        assertEquals(target, j.get("target").asText());
+        for (String peer : List.of("uml_moo", "qemu-img")) {
+            assertTrue(j.get("median-ratios").get(peer).get("speed").asDouble() > 0, j::toString);
+        }
+        JsonNode results = j.get("repeats").get(0).get("results");
+        assertEquals(List.of("ubd", "uml_moo", "qemu-img"), List.of(results.get(0).get("tool").asText(),
+                results.get(1).get("tool").asText(), results.get(2).get("tool").asText()));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "the stack and its copies are removed");
+        }
+        assertEquals(2, Ubd.run("bench", "--target=" + target, "--size=8M", "--dirty=0", "--file=" + s(dir.resolve("x")))
+                .exit());
+    }
 }
