@@ -56,9 +56,10 @@ public final class FormatTable {
     }
 
     /**
-     * This table, except that a backing chain reaching {@code file} (the same file, by inode) gets {@code image}
-     * itself rather than a second open of it: how a new layer goes on top of a stack in use (a live snapshot). The
-     * layer opened over it then owns {@code image} and closes it.
+     * This table, except that a backing chain reaching {@code file} (the same file, by inode) below its top gets
+     * {@code image} itself rather than a second open of it, which one process may not do while either open writes
+     * (qemu's node reference): a live snapshot's new top over the stack in use, a commit's chain over the base it
+     * holds read-write. The chain closes {@code image} with itself; lend a {@link SharedLayer} to keep it.
      */
     public FormatTable withOpenLayer(Path file, BlockImage image) {
         return new FormatTable(this, new OpenLayer(file, image));
@@ -110,10 +111,6 @@ public final class FormatTable {
         }
         if (openLayer != null && spec.depth() > 0 && BackingPath.sameFile(spec.file(), openLayer.file())) {
             return openLayer.image();
-        }
-        if (spec.depth() > 0 && spec.openLayer() != null
-                && BackingPath.sameFile(spec.file(), spec.openLayer().info().filename())) {
-            return new SharedLayer(spec.openLayer());
         }
         ImageFormat format = spec.format() != null ? byName(spec.format()) : probe(spec);
         BlockImage image = format.open(spec, this);

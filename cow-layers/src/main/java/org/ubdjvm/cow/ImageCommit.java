@@ -64,10 +64,13 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
         try {
             BlockImage base = open(table, OpenSpec.of(basePath, engine).withFormat(chain.get(baseDepth).format())
                     .withWarnings(warnings), opened);
-            BlockImage childImage = baseDepth == 1 ? null : open(table, OpenSpec.of(child, engine)
-                    .withFormat(chain.get(baseDepth - 1).format()).withWarnings(warnings).withOpenLayer(base), opened);
-            BlockImage topImage = open(table, OpenSpec.of(top, engine).withFormat(format).withWarnings(warnings)
-                    .withReadOnly(baseDepth > 1).withOpenLayer(childImage == null ? base : childImage), opened);
+            BlockImage childImage = baseDepth == 1 ? null : open(table.withOpenLayer(basePath, new SharedLayer(base)),
+                    OpenSpec.of(child, engine).withFormat(chain.get(baseDepth - 1).format()).withWarnings(warnings),
+                    opened);
+            FormatTable overBelow = childImage == null ? table.withOpenLayer(basePath, new SharedLayer(base))
+                    : table.withOpenLayer(child, new SharedLayer(childImage));
+            BlockImage topImage = open(overBelow, OpenSpec.of(top, engine).withFormat(format).withWarnings(warnings)
+                    .withReadOnly(baseDepth > 1), opened);
             LayerFile childFile = (childImage == null ? topImage : childImage).layerFile();
             long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
             List<Allocation> runs = heldAbove(topImage, baseDepth, end);

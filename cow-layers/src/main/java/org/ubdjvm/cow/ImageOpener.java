@@ -73,7 +73,7 @@ public final class ImageOpener {
         if (create.backing() == null || !create.file().equals(open.file())) {
             throw new IllegalArgumentException(create.file() + ": a layer over an open stack needs its backing named");
         }
-        HandedLayer lent = new HandedLayer(below);
+        SharedLayer lent = new SharedLayer(below);
         FormatTable over = formats.withOpenLayer(create.backing(), lent);
         over.create(create);
         try {

@@ -21,14 +21,10 @@ import org.ubdjvm.hostio.OpenMode;
  *                        each layer carries the kernel's lock, write on a read-write top, read below
  * @param metadata        page size and cache size of each layer's metadata (COW bitmap) cache
  * @param direct          open every layer's file O_DIRECT (bypassing the host's page cache)
- * @param openLayer       a layer this caller already has open (or null): a chain that reaches its file below the top
- *                        reads through it instead of opening the file again, which one process may not do while
- *                        either open writes. Commit opens its base read-write and the chain above it this way
- *                        (qemu's node reference); the chain never closes it
  */
 public record OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites,
                        IoEngine engine, Consumer<String> warnings, int depth, boolean forceShare,
-                       MetadataCacheOptions metadata, boolean direct, BlockImage openLayer) {
+                       MetadataCacheOptions metadata, boolean direct) {
 
     public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
                     Consumer<String> warnings, int depth) {
@@ -38,7 +34,7 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
     public OpenSpec(Path file, String format, Path backing, boolean readOnly, boolean syncWrites, IoEngine engine,
                     Consumer<String> warnings, int depth, boolean forceShare) {
         this(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
-                MetadataCacheOptions.DEFAULT, false, null);
+                MetadataCacheOptions.DEFAULT, false);
     }
 
     /** A spec without an engine, for {@link ImageOpener#open}, which supplies one. */
@@ -52,17 +48,17 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
 
     public OpenSpec withForceShare(boolean share) {
         return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, share, metadata,
-                direct, openLayer);
+                direct);
     }
 
     public OpenSpec withMetadata(MetadataCacheOptions m) {
         return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare, m,
-                direct, openLayer);
+                direct);
     }
 
     public OpenSpec withDirect(boolean d) {
         return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
-                metadata, d, openLayer);
+                metadata, d);
     }
 
     /**
@@ -76,38 +72,34 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
 
     public OpenSpec withFormat(String f) {
         return new OpenSpec(file, f, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
-                metadata, direct, openLayer);
+                metadata, direct);
     }
 
     public OpenSpec withBacking(Path b) {
         return new OpenSpec(file, format, b, readOnly, syncWrites, engine, warnings, depth, forceShare,
-                metadata, direct, openLayer);
+                metadata, direct);
     }
 
     public OpenSpec withReadOnly(boolean ro) {
         return new OpenSpec(file, format, backing, ro, syncWrites, engine, warnings, depth, forceShare,
-                metadata, direct, openLayer);
+                metadata, direct);
     }
 
     public OpenSpec withSyncWrites(boolean sync) {
         return new OpenSpec(file, format, backing, readOnly, sync, engine, warnings, depth, forceShare,
-                metadata, direct, openLayer);
+                metadata, direct);
     }
 
     public OpenSpec withEngine(IoEngine e) {
         return new OpenSpec(file, format, backing, readOnly, syncWrites, e, warnings, depth, forceShare,
-                metadata, direct, openLayer);
+                metadata, direct);
     }
 
     public OpenSpec withWarnings(Consumer<String> w) {
         return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, w, depth, forceShare,
-                metadata, direct, openLayer);
+                metadata, direct);
     }
 
-    public OpenSpec withOpenLayer(BlockImage layer) {
-        return new OpenSpec(file, format, backing, readOnly, syncWrites, engine, warnings, depth, forceShare,
-                metadata, direct, layer);
-    }
 
     /**
      * The spec for a layer below this one: read-only, probed, its own stored backing path, shared, direct and cached
@@ -115,6 +107,6 @@ public record OpenSpec(Path file, String format, Path backing, boolean readOnly,
      */
     OpenSpec lower(Path lowerFile) {
         return new OpenSpec(lowerFile, null, null, true, false, engine, warnings, depth + 1, forceShare, metadata,
-                direct, openLayer);
+                direct);
     }
 }
