@@ -101,13 +101,17 @@ public final class MetadataPages {
         this.base = regionOffset & -(long) pageSize;
         long pagesInRegion = regionLength == 0 ? 1 : ((regionOffset + regionLength - 1 - base) >>> pageShift) + 1;
         this.capacity = (int) Math.max(2, Math.min(Math.min(cacheBytes / pageSize, pagesInRegion), 1 << 24));
-        this.slots = new Slot[2 * capacity];
-        int tableSize = Integer.highestOneBit(slots.length * 2 - 1) << 1;
-        this.table = new int[tableSize];
+        int tableSize = Integer.highestOneBit(capacity * 4 - 1) << 1;
+        try {
+            this.slots = new Slot[2 * capacity];
+            this.table = new int[tableSize];
+            this.directBuffer = alignment > 0
+                    ? ByteBuffer.allocateDirect(pageSize + alignment).alignedSlice(alignment).limit(pageSize) : null;
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(file, 0, e);
+        }
         java.util.Arrays.fill(table, -1);
         this.mask = tableSize - 1;
-        this.directBuffer = alignment > 0
-                ? ByteBuffer.allocateDirect(pageSize + alignment).alignedSlice(alignment).limit(pageSize) : null;
     }
 
     public long regionLength() {
@@ -258,8 +262,9 @@ public final class MetadataPages {
     /**
      * Streams {@code [from, to)} of the region through {@code reader} without filling the cache (held pages are read
      * as held, the rest straight from the file in runs of up to 1 MiB, so a piece may span pages): the sum of what
-     * {@code reader} returns, or the first negative number it returns, which stops the scan. For whole-region scans
-     * (counting, searching) that must not evict the working set.
+     * {@code reader} returns, or the first negative number it returns, which stops the scan. Holes in the file that no
+     * page holds (zeros) are skipped, not given to the reader: for readers that count or find non-zero bytes, over
+     * whole regions (a COW bitmap's set bits), without evicting the working set.
      */
     public long scan(long from, long to, PageReader reader, long a, long b) throws IOException {
         long end = Math.min(to, regionLength);
@@ -280,7 +285,10 @@ public final class MetadataPages {
                     } finally {
                         s.lock.unlockRead(stamp);
                     }
+                } else if ((n = holeRun(o, page, n, end)) > 0) {
+                    r = 0; // nothing but zeros: no reader is given them
                 } else {
+                    n = pieceLength(o, at, end - o);
                     if (scratch == null) {
                         scratch = new byte[Math.max(pageSize, SCAN_RUN)];
                     }
@@ -302,6 +310,26 @@ public final class MetadataPages {
             o += n;
         }
         return total;
+    }
+
+    /**
+     * The bytes from {@code offset} on that are a hole in the file (SEEK_DATA) and held by no page, whole pages
+     * except the first {@code inPage} bytes; 0 when data starts there.
+     */
+    private int holeRun(long offset, long page, int inPage, long end) throws IOException {
+        long hole = Math.min(end, file.nextData(regionOffset + offset) - regionOffset) - offset;
+        if (hole < inPage) {
+            return 0; // data in this page: read it
+        }
+        long n = inPage;
+        for (long p = page + 1; n < hole && n < Integer.MAX_VALUE - pageSize; p++) {
+            Slot s = find(p);
+            if (s != null && s.page == p) {
+                break;
+            }
+            n += pageSize;
+        }
+        return (int) Math.min(n, hole);
     }
 
     /** Bytes from {@code offset} (in {@code page}, whose first {@code inPage} bytes from there count) up to a held page. */
@@ -352,7 +380,7 @@ public final class MetadataPages {
         }
         if (number < 0) {
             number = used;
-            slots[number] = new Slot(pageSize);
+            slots[number] = newSlot();
             used++;
         }
         Slot v = slots[number];
@@ -372,6 +400,23 @@ public final class MetadataPages {
             v.lock.unlockWrite(stamp);
         }
         return v;
+    }
+
+    /** A page more; the heap running out here is the user's to fix, and says how, naming the file. */
+    private Slot newSlot() throws ImageException {
+        try {
+            return new Slot(pageSize);
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(file, (long) used * pageSize, e);
+        }
+    }
+
+    static ImageException outOfMemory(HostFile file, long held, OutOfMemoryError e) {
+        long mib = 1 << 20;
+        return new ImageException(file.path(), "out of memory for its metadata cache (" + held / mib + " MiB of "
+                + "pages held, heap limit " + Runtime.getRuntime().maxMemory() / mib + " MiB): raise the heap "
+                + "(UBD_JAVA_OPTS='-Xmx4g') or lower the cache (--metadata-cache, the driver's K<KiB>) or its page "
+                + "unit (M<b>)", e);
     }
 
     /**

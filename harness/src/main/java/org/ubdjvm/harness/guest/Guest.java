@@ -268,7 +268,7 @@ public final class Guest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (OutOfMemoryError e) {
-                stop(new IOException(device.name() + ": " + OutOfMemory.advice(e)));
+                stop(new IOException(device.spec().file() + " (" + device.name() + "): " + OutOfMemory.advice(e)));
             }
         }
 
