@@ -256,7 +256,7 @@ class CrashStatesTest {
             return 0;
         }
         if (checkFormat) {
-            CheckReport report = FormatTable.standard().check(OpenSpec.of(cow, new SyncEngine()).withReadOnly(true),
+            CheckReport report = FormatTable.standard().check(OpenSpec.of(opened, new SyncEngine()).withReadOnly(true),
                     false);
             if (report.corruptions() + report.leaks() > 0) {
                 fail("crash state at log entry " + logLength + " does not check clean: " + report.messages());
