@@ -50,6 +50,9 @@ public final class MetadataPages {
     /** Table entries are published with release and read with acquire, so a slot found is seen fully made. */
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(int[].class);
 
+    /** How much of the file a scan reads at once where no page is held. */
+    private static final int SCAN_RUN = 1 << 20;
+
     private static final int PENDING = 0;
     private static final int WRITING = 1;
     private static final int DONE = 2;
@@ -98,13 +101,17 @@ public final class MetadataPages {
         this.base = regionOffset & -(long) pageSize;
         long pagesInRegion = regionLength == 0 ? 1 : ((regionOffset + regionLength - 1 - base) >>> pageShift) + 1;
         this.capacity = (int) Math.max(2, Math.min(Math.min(cacheBytes / pageSize, pagesInRegion), 1 << 24));
-        this.slots = new Slot[2 * capacity];
-        int tableSize = Integer.highestOneBit(slots.length * 2 - 1) << 1;
-        this.table = new int[tableSize];
+        int tableSize = Integer.highestOneBit(capacity * 4 - 1) << 1;
+        try {
+            this.slots = new Slot[2 * capacity];
+            this.table = new int[tableSize];
+            this.directBuffer = alignment > 0
+                    ? ByteBuffer.allocateDirect(pageSize + alignment).alignedSlice(alignment).limit(pageSize) : null;
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(file, 0, e);
+        }
         java.util.Arrays.fill(table, -1);
         this.mask = tableSize - 1;
-        this.directBuffer = alignment > 0
-                ? ByteBuffer.allocateDirect(pageSize + alignment).alignedSlice(alignment).limit(pageSize) : null;
     }
 
     public long regionLength() {
@@ -253,19 +260,21 @@ public final class MetadataPages {
     }
 
     /**
-     * Streams {@code [from, to)} of the region through {@code reader} page by page without filling the cache (held
-     * pages are read as held, others straight from the file): the sum of what {@code reader} returns, or the first
-     * negative number it returns, which stops the scan. For whole-region scans (counting, searching) that must not
-     * evict the working set.
+     * Streams {@code [from, to)} of the region through {@code reader} without filling the cache (held pages are read
+     * as held, the rest straight from the file in runs of up to 1 MiB, so a piece may span pages): the sum of what
+     * {@code reader} returns, or the first negative number it returns, which stops the scan. Holes in the file that no
+     * page holds (zeros) are skipped, not given to the reader: for readers that count or find non-zero bytes, over
+     * whole regions (a COW bitmap's set bits), without evicting the working set.
      */
     public long scan(long from, long to, PageReader reader, long a, long b) throws IOException {
+        long end = Math.min(to, regionLength);
         byte[] scratch = null;
         long total = 0;
-        for (long o = from; o < Math.min(to, regionLength); ) {
+        for (long o = from; o < end; ) {
             long rel = regionOffset + o - base;
             long page = rel >>> pageShift;
             int at = (int) (rel & (pageSize - 1));
-            int n = pieceLength(o, at, to - o);
+            int n = pieceLength(o, at, end - o);
             long r;
             synchronized (this) { // no page can become held and dirty while it is read from the file
                 Slot s = find(page);
@@ -276,12 +285,22 @@ public final class MetadataPages {
                     } finally {
                         s.lock.unlockRead(stamp);
                     }
+                } else if ((n = holeRun(o, page, n, end)) > 0) {
+                    r = 0; // nothing but zeros: no reader is given them
                 } else {
+                    n = pieceLength(o, at, end - o);
                     if (scratch == null) {
-                        scratch = new byte[pageSize];
+                        scratch = new byte[Math.max(pageSize, SCAN_RUN)];
                     }
-                    load(page, scratch);
-                    r = reader.apply(scratch, at, o, n, a, b);
+                    if (directBuffer != null) {
+                        load(page, scratch);
+                        r = reader.apply(scratch, at, o, n, a, b);
+                    } else {
+                        n = unheldRun(o, page, n, Math.min(end - o, scratch.length));
+                        java.util.Arrays.fill(scratch, 0, n, (byte) 0);
+                        file.read(ByteBuffer.wrap(scratch, 0, n), regionOffset + o);
+                        r = reader.apply(scratch, 0, o, n, a, b);
+                    }
                 }
             }
             if (r < 0) {
@@ -291,6 +310,39 @@ public final class MetadataPages {
             o += n;
         }
         return total;
+    }
+
+    /**
+     * The bytes from {@code offset} on that are a hole in the file (SEEK_DATA) and held by no page, whole pages
+     * except the first {@code inPage} bytes; 0 when data starts there.
+     */
+    private int holeRun(long offset, long page, int inPage, long end) throws IOException {
+        long hole = Math.min(end, file.nextData(regionOffset + offset) - regionOffset) - offset;
+        if (hole < inPage) {
+            return 0; // data in this page: read it
+        }
+        long n = inPage;
+        for (long p = page + 1; n < hole && n < Integer.MAX_VALUE - pageSize; p++) {
+            Slot s = find(p);
+            if (s != null && s.page == p) {
+                break;
+            }
+            n += pageSize;
+        }
+        return (int) Math.min(n, hole);
+    }
+
+    /** Bytes from {@code offset} (in {@code page}, whose first {@code inPage} bytes from there count) up to a held page. */
+    private int unheldRun(long offset, long page, int inPage, long limit) {
+        long n = inPage;
+        for (long p = page + 1; n < limit; p++) {
+            Slot s = find(p);
+            if (s != null && s.page == p) {
+                break;
+            }
+            n += pageSize;
+        }
+        return (int) Math.min(n, limit);
     }
 
     /** A slot in the table holding {@code page}, or null; read without the lock, so the caller validates. */
@@ -328,7 +380,7 @@ public final class MetadataPages {
         }
         if (number < 0) {
             number = used;
-            slots[number] = new Slot(pageSize);
+            slots[number] = newSlot();
             used++;
         }
         Slot v = slots[number];
@@ -348,6 +400,23 @@ public final class MetadataPages {
             v.lock.unlockWrite(stamp);
         }
         return v;
+    }
+
+    /** A page more; the heap running out here is the user's to fix, and says how, naming the file. */
+    private Slot newSlot() throws ImageException {
+        try {
+            return new Slot(pageSize);
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(file, (long) used * pageSize, e);
+        }
+    }
+
+    static ImageException outOfMemory(HostFile file, long held, OutOfMemoryError e) {
+        long mib = 1 << 20;
+        return new ImageException(file.path(), "out of memory for its metadata cache (" + held / mib + " MiB of "
+                + "pages held, heap limit " + Runtime.getRuntime().maxMemory() / mib + " MiB): raise the heap "
+                + "(UBD_JAVA_OPTS='-Xmx4g') or lower the cache (--metadata-cache, the driver's K<KiB>) or its page "
+                + "unit (M<b>)", e);
     }
 
     /**
@@ -374,26 +443,63 @@ public final class MetadataPages {
 
     /**
      * A dirty page leaving the cache: fdatasync first (the data its edits describe completed before the edits, so
-     * this makes it durable), then the page. A copy a flush round holds but has not written yet is taken over here.
+     * this makes it durable), then the page. Every other dirty page goes out with it under the same fdatasync, so a
+     * random-write run over a disk far larger than the cache pays one per cacheful, not one per miss; their write
+     * locks are taken before the fdatasync, so no edit made after it started is written. A copy a flush round holds
+     * but has not started writing is taken over.
      */
     private void writeBeforeEviction(Slot v) throws IOException {
-        boolean mustWrite = v.dirty;
-        PageImage image = v.image;
+        if (!takeOver(v)) {
+            return;
+        }
+        List<Slot> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < used; i++) {
+                Slot s = slots[i];
+                if (s == v || s.page < 0 || (s.image != null && s.image.inFlight())) {
+                    continue;
+                }
+                s.lock.writeLock();
+                if (takeOver(s)) {
+                    others.add(s);
+                } else {
+                    s.lock.tryUnlockWrite();
+                }
+            }
+            file.datasync();
+            writePage(v);
+            for (Slot s : others) {
+                writePage(s);
+            }
+        } finally {
+            for (Slot s : others) {
+                s.lock.tryUnlockWrite();
+            }
+        }
+    }
+
+    /** Under {@code s}'s write lock: whether it must be written (dirty, or a flush round's copy taken over). */
+    private static boolean takeOver(Slot s) {
+        boolean mustWrite = s.dirty;
+        PageImage image = s.image;
         if (image != null) {
             if (image.state.compareAndSet(PENDING, SUPERSEDED)) {
                 mustWrite = true;
             } else {
-                mustWrite |= image.state.get() == FAILED; // never WRITING: the victim is not in flight
+                mustWrite |= image.state.get() == FAILED; // never WRITING: callers skip pages in flight
             }
-            v.image = null;
+            s.image = null;
         }
         if (mustWrite) {
-            v.dirty = true; // stays held and dirty if the write below fails
-            file.datasync();
-            long from = writeFrom(v.page);
-            write(v.bytes, (int) (from - pageStart(v.page)), from, (int) (writeTo(v.page) - from));
-            v.dirty = false;
+            s.dirty = true; // stays dirty if its write fails
         }
+        return mustWrite;
+    }
+
+    private void writePage(Slot s) throws IOException {
+        long from = writeFrom(s.page);
+        write(s.bytes, (int) (from - pageStart(s.page)), from, (int) (writeTo(s.page) - from));
+        s.dirty = false;
     }
 
     /**

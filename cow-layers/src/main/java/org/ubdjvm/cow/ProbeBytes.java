@@ -14,9 +14,10 @@ public record ProbeBytes(Path file, long fileLength, byte[] bytes) {
 
     public static ProbeBytes read(HostFile file) throws HostIoException {
         long length = file.size();
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PROBE_LENGTH, roundUp(length, 512)));
+        int unit = Math.max(512, file.directAlignment()); // an O_DIRECT file reads whole blocks only
+        ByteBuffer buf = ByteBuffer.allocate((int) roundUp(Math.min(PROBE_LENGTH, roundUp(length, 512)), unit));
         int n = file.read(buf, 0);
-        byte[] bytes = new byte[(int) Math.min(n, length)];
+        byte[] bytes = new byte[(int) Math.min(Math.min(n, length), PROBE_LENGTH)];
         System.arraycopy(buf.array(), 0, bytes, 0, bytes.length);
         return new ProbeBytes(file.path(), length, bytes);
     }

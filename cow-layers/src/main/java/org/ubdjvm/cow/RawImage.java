@@ -29,7 +29,7 @@ final class RawImage implements BlockImage {
 
     @Override
     public int sectorSize() {
-        return SECTOR_SIZE;
+        return Math.max(SECTOR_SIZE, file.directAlignment()); // O_DIRECT: whole blocks only
     }
 
     @Override

@@ -53,7 +53,7 @@ public final class UmlCowFormat implements ImageFormat {
             CowBitmap bitmap = loadBitmap(cow, header, fileLength, spec.metadata());
             Path backingPath = chooseBacking(spec, header, table);
             backing = openBacking(spec, table, backingPath, header.size());
-            checkBacking(spec, header, backing, backingPath, table);
+            checkBacking(spec, header, backing, backingPath, table, cow.directAlignment());
             // Read-only, a different backing is simply used (as uml_moo -b does); read-write, the kernel switches.
             if (spec.backing() != null && !spec.readOnly()
                     && !BackingPath.sameBacking(backingPath, BackingPath.resolveStored(spec.file(), header.backingFile(),
@@ -138,14 +138,16 @@ public final class UmlCowFormat implements ImageFormat {
      * warning: the commit changes it, and this layer still reads right.
      */
     private static void checkBacking(OpenSpec spec, UmlCowHeader h, BlockImage backing, Path backingPath,
-                                     FormatTable table) throws IOException {
+                                     FormatTable table, int direct) throws IOException {
         boolean remote = BackingPath.remote(backingPath, table);
-        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath,
+        // O_DIRECT layers serve whole blocks: a backing's block-sized sectors fit a COW read in blocks too
+        int backingSectorSize = direct > 0 && direct % backing.sectorSize() == 0 ? h.sectorSize() : backing.sectorSize();
+        String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backingSectorSize, backingPath,
                 remote);
         boolean committing = mismatch != null && (CommitJournal.inProgress(spec.file(), backingPath, h.size())
                 || CommitJournal.rewritingHeaderOf(backingPath));
         if (committing) {
-            mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backing.sectorSize(), backingPath, true);
+            mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backingSectorSize, backingPath, true);
         }
         if (mismatch != null) {
             throw new ImageException(spec.file(), mismatch);
@@ -171,7 +173,15 @@ public final class UmlCowFormat implements ImageFormat {
         if (!check.equals(switched) || check.dataOffset() != h.dataOffset() || check.bitmapOffset() != h.bitmapOffset()) {
             throw new ImageException(spec.file(), "cannot switch backing file: the new header would not describe the same bitmap and data");
         }
-        cow.write(ByteBuffer.wrap(bytes), 0);
+        int block = cow.directAlignment();
+        if (block > 0) { // O_DIRECT: read-modify-write of the whole blocks the header lies in
+            ByteBuffer blocks = ByteBuffer.allocate((int) ProbeBytes.roundUp(bytes.length, block));
+            cow.read(blocks, 0);
+            blocks.clear().put(bytes).clear();
+            cow.write(blocks, 0);
+        } else {
+            cow.write(ByteBuffer.wrap(bytes), 0);
+        }
         cow.datasync();
         spec.warnings().accept("Switching backing file to '" + switched.backingFile() + "'");
         return switched;

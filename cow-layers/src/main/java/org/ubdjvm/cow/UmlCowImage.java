@@ -50,7 +50,7 @@ final class UmlCowImage implements BlockImage {
 
     @Override
     public int sectorSize() {
-        return ss;
+        return Math.max(ss, cow.directAlignment()); // O_DIRECT: whole blocks only; the bitmap still counts ss
     }
 
     @Override

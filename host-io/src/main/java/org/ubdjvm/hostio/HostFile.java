@@ -289,6 +289,26 @@ public final class HostFile implements Closeable {
         }
     }
 
+    /**
+     * Where the next bytes the file holds data for start, at or after {@code position} (lseek SEEK_DATA): holes
+     * before it read as zeros. The file's size when only a hole follows; {@code position} itself where the
+     * filesystem cannot tell.
+     */
+    public long nextData(long position) throws HostIoException {
+        long at = LinuxNatives.lseek(nativeFd(), position, LinuxNatives.SEEK_DATA);
+        if (at >= 0) {
+            return at;
+        }
+        int errno = LinuxNatives.errno();
+        if (errno == Errno.ENXIO) {
+            return Math.max(position, size());
+        }
+        if (errno == Errno.EINVAL || errno == Errno.EOPNOTSUPP) {
+            return position;
+        }
+        throw new HostIoException(path, "lseek SEEK_DATA at offset " + position + " failed: " + Errno.describe(errno));
+    }
+
     public void truncate(long length) throws HostIoException {
         try {
             file.channel().truncate(length);

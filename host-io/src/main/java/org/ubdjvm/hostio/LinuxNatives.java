@@ -70,6 +70,10 @@ final class LinuxNatives {
 
     static native int fallocate(int fd, int mode, long offset, long length);
 
+    static native long lseek(int fd, long offset, int whence);
+
+    static final int SEEK_DATA = 3;
+
     static final int FALLOC_FL_KEEP_SIZE = 1;
     static final int FALLOC_FL_PUNCH_HOLE = 2;
 

@@ -67,6 +67,19 @@ class DiskProperties {
         run(setup, steps);
     }
 
+    /** As {@link #singleImageBehavesLikeAByteArray}, each bitmap in a two-page cache: eviction on nearly every step. */
+    @Property(tries = 200) // each dirty eviction is an fdatasync: a fifth of the tries keeps it to seconds
+    void singleImageWithATinyBitmapCacheBehavesLikeAByteArray(@ForAll("tinyCacheImages") DiskSetup setup,
+                                                             @ForAll("singleImageSteps") ActionChain<DiskUnderTest> steps)
+            throws IOException {
+        run(setup, steps);
+    }
+
+    @Provide
+    Arbitrary<DiskSetup> tinyCacheImages() {
+        return singleImages().map(DiskSetup::withTinyBitmapCache);
+    }
+
     /** One to four COW layers of mixed versions over raw, layers added while the sequence runs; on any engine. */
     @Property
     void stackBehavesLikeAByteArray(@ForAll("stacks") DiskSetup setup,

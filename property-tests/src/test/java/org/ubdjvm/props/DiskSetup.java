@@ -1,6 +1,7 @@
 package org.ubdjvm.props;
 
 import java.util.List;
+import org.ubdjvm.cow.MetadataCacheOptions;
 
 /**
  * The files a sequence starts from: a raw base of {@code baseSize} bytes (backing text) and, over it, empty COW
@@ -8,7 +9,8 @@ import java.util.List;
  * images run on. With {@code servedBase} the base is reached through qemu-nbd's read-only export of it: the first
  * layer's backing is its NBD URI.
  */
-record DiskSetup(long baseSize, List<LayerKind> layers, String engine, boolean servedBase) {
+record DiskSetup(long baseSize, List<LayerKind> layers, String engine, boolean servedBase,
+                 MetadataCacheOptions metadata) {
     /** Every disk has at least this many sectors (64 KiB), so generated steps fit any of them. */
     static final long MIN_SECTORS = 128;
 
@@ -30,6 +32,10 @@ record DiskSetup(long baseSize, List<LayerKind> layers, String engine, boolean s
         }
     }
 
+    DiskSetup(long baseSize, List<LayerKind> layers, String engine, boolean servedBase) {
+        this(baseSize, layers, engine, servedBase, MetadataCacheOptions.DEFAULT);
+    }
+
     DiskSetup(long baseSize, List<LayerKind> layers, String engine) {
         this(baseSize, layers, engine, false);
     }
@@ -39,13 +45,23 @@ record DiskSetup(long baseSize, List<LayerKind> layers, String engine, boolean s
         this(baseSize, layers, "sync");
     }
 
+    /**
+     * Bitmaps held in two pages of 8 bytes (64 sectors each), so nearly every step loads a page and evicts another,
+     * writing it back when dirty.
+     */
+    DiskSetup withTinyBitmapCache() {
+        return new DiskSetup(baseSize, layers, engine, servedBase, new MetadataCacheOptions(8, 16));
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
         for (int i = layers.size() - 1; i >= 0; i--) {
             sb.append(layers.get(i)).append(" over ");
         }
-        return sb.append("raw ").append(baseSize).append(" B").append(servedBase ? " served by qemu-nbd" : "")
-                .append(" on ").append(engine).toString();
+        sb.append("raw ").append(baseSize).append(" B").append(servedBase ? " served by qemu-nbd" : "")
+                .append(" on ").append(engine);
+        return metadata.equals(MetadataCacheOptions.DEFAULT) ? sb.toString() : sb.append(", bitmap cache ")
+                .append(metadata.cacheBytes()).append(" B in pages of ").append(metadata.pageSize()).toString();
     }
 }

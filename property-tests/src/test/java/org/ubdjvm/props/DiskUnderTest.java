@@ -14,6 +14,7 @@ import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageException;
 import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.cow.MetadataCacheOptions;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.WaitLimit;
 import org.ubdjvm.cow.testing.NbdServer;
@@ -38,6 +39,7 @@ final class DiskUnderTest implements Closeable {
     private final FormatTable table = FormatTable.standard();
     private final StackModel model;
     private final SinceFlush sinceFlush;
+    private final MetadataCacheOptions metadata;
     private BlockImage image;
     /** The server of a served base, stopped on close; null when the base is a plain file. */
     private NbdServer server;
@@ -48,8 +50,10 @@ final class DiskUnderTest implements Closeable {
     /** Counts the steps that changed the disk or the stack; shrinking first drops the steps that did not. */
     private long changes;
 
-    private DiskUnderTest(Path dir, StackModel model, String engineName, RecordingEngine engine) {
+    private DiskUnderTest(Path dir, StackModel model, String engineName, RecordingEngine engine,
+                          MetadataCacheOptions metadata) {
         this.dir = dir;
+        this.metadata = metadata;
         this.engineName = engineName;
         this.engine = engine;
         this.limit = new WaitLimit(WaitLimit.DEFAULT.timeout(), engine::describeInFlight);
@@ -66,7 +70,8 @@ final class DiskUnderTest implements Closeable {
         byte[] content = SectorData.backing(setup.baseSize());
         Files.write(base, content, StandardOpenOption.CREATE_NEW);
         RecordingEngine engine = new RecordingEngine(IoEngines.create(setup.engine()));
-        DiskUnderTest disk = new DiskUnderTest(dir, StackModel.overRaw(base, content), setup.engine(), engine);
+        DiskUnderTest disk = new DiskUnderTest(dir, StackModel.overRaw(base, content), setup.engine(), engine,
+                setup.metadata());
         try {
             if (setup.servedBase()) {
                 disk.server = NbdServer.qemuNbd(base, true, "");
@@ -327,7 +332,8 @@ final class DiskUnderTest implements Closeable {
 
     private void open(Access mode) throws IOException {
         // a raw top is a guest's disk: named raw, as a user must (probed, writes that look like a header are refused)
-        image = table.open(OpenSpec.of(model.top().file(), engine).withReadOnly(mode == Access.READ_ONLY)
+        image = table.open(OpenSpec.of(model.top().file(), engine).withMetadata(metadata)
+                .withReadOnly(mode == Access.READ_ONLY)
                 .withSyncWrites(mode == Access.SYNC_WRITES).withFormat(model.top().kind() == LayerKind.RAW ? "raw" : null));
         access = mode;
         model.reopened();

@@ -18,17 +18,29 @@ package org.ubdjvm.driver;
  * @param sectorSize     {@code B<n>}: sector size in bytes for created files; 0 = default (512)
  * @param requestTimeoutSeconds {@code T<n>}: a request not answered in n seconds fails with ETIMEDOUT (blk-mq's
  *                       timeout); 0 = the table's default (30 s, or {@code ubd run --request-timeout})
+ * @param metadataCacheKiB {@code K<n>}: KiB of each layer's bitmap/index held in memory; 0 = the table's default
+ *                       (16 MiB, or {@code --metadata-cache})
+ * @param direct         {@code O}: every layer's file opened O_DIRECT (the host's page cache bypassed)
  */
 public record DeviceFlags(boolean readOnly, boolean syncWrites, boolean data, boolean shared, boolean noTrim,
                           AioMode aio, Geometry geometry, boolean padHeader, MmapUnits mmap, int createVersion,
-                          boolean keepSymlinks, boolean updateInPlace, int sectorSize, int requestTimeoutSeconds) {
+                          boolean keepSymlinks, boolean updateInPlace, int sectorSize, int requestTimeoutSeconds,
+                          int metadataCacheKiB, boolean direct) {
+
+    /** Without {@code K} and {@code O}: the table's metadata cache, buffered files. */
+    public DeviceFlags(boolean readOnly, boolean syncWrites, boolean data, boolean shared, boolean noTrim,
+                       AioMode aio, Geometry geometry, boolean padHeader, MmapUnits mmap, int createVersion,
+                       boolean keepSymlinks, boolean updateInPlace, int sectorSize, int requestTimeoutSeconds) {
+        this(readOnly, syncWrites, data, shared, noTrim, aio, geometry, padHeader, mmap, createVersion, keepSymlinks,
+                updateInPlace, sectorSize, requestTimeoutSeconds, 0, false);
+    }
 
     public static final DeviceFlags DEFAULT = new DeviceFlags(false, false, false, false, false, AioMode.AUTO, null,
-            false, MmapUnits.DEFAULT, -1, false, false, 0, 0);
+            false, MmapUnits.DEFAULT, -1, false, false, 0, 0, 0, false);
 
     /** These flags with {@code r} set or cleared (a device built without a ubdN= argument: ubd serve). */
     public DeviceFlags withReadOnly(boolean ro) {
         return new DeviceFlags(ro, syncWrites, data, shared, noTrim, aio, geometry, padHeader, mmap, createVersion,
-                keepSymlinks, updateInPlace, sectorSize, requestTimeoutSeconds);
+                keepSymlinks, updateInPlace, sectorSize, requestTimeoutSeconds, metadataCacheKiB, direct);
     }
 }

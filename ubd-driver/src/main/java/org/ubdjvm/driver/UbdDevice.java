@@ -18,6 +18,7 @@ import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
 import org.ubdjvm.cow.ImageInfo;
+import org.ubdjvm.cow.MetadataCacheOptions;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.OpenedImage;
 import org.ubdjvm.cow.RawFormat;
@@ -91,6 +92,9 @@ public final class UbdDevice implements AutoCloseable {
                 .withReadOnly(f.readOnly())
                 .withSyncWrites(f.syncWrites())
                 .withForceShare(f.shared() || env.forceShare()) // c: the kernel's "Not locking" the files
+                .withMetadata(new MetadataCacheOptions(f.mmap().bitmapBytes(),
+                        f.metadataCacheKiB() > 0 ? f.metadataCacheKiB() * 1024L : env.metadataCacheBytes()))
+                .withDirect(f.direct() || env.direct())
                 .withWarnings(env.warnings());
         OpenedImage opened = env.images().open(open, spec.engineRequest());
         BlockImage image = opened.image();

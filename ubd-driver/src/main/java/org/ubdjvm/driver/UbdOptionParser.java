@@ -20,6 +20,8 @@ public final class UbdOptionParser {
     private static final int MAX_TIMEOUT_SECONDS = 86_400;
     /** A name with a URI scheme: {@code :} is part of it, not a separator. */
     private static final Pattern URI_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+    /** 64 GiB: more metadata than that in memory is a typo. */
+    private static final int MAX_CACHE_KIB = 64 << 20;
 
     private final String arg;
     private int pos;
@@ -151,7 +153,10 @@ public final class UbdOptionParser {
             case 'M' -> f.mmap = mmap(at);
             case 'T' -> f.timeout = bounded(at, "T (request timeout in seconds)", requiredNumber(at, c), 1,
                     MAX_TIMEOUT_SECONDS);
-            default -> throw error(at, "Expected '=' or flag letter (r, s, c, t or d; or R, S, D, A, C, H, S<n>, P, M, V, L, U, B, T)");
+            case 'K' -> f.cacheKiB = bounded(at, "K (metadata cache in KiB)", requiredNumber(at, c), 1,
+                    MAX_CACHE_KIB);
+            case 'O' -> f.direct = true;
+            default -> throw error(at, "Expected '=' or flag letter (r, s, c, t or d; or R, S, D, A, C, H, S<n>, P, M, V, L, U, B, T, K, O)");
         }
     }
 
@@ -166,7 +171,10 @@ public final class UbdOptionParser {
     }
 
     private MmapUnits mmap(int at) throws UbdOptionException {
-        int bitmap = requiredNumber(at, 'M');
+        int bitmap = bounded(at, "M's bitmap unit (pages)", requiredNumber(at, 'M'), 1, MmapUnits.MAX_BITMAP_PAGES);
+        if (Integer.bitCount(bitmap) != 1) {
+            throw error(at, "M's bitmap unit must be a power of two pages (1, 2, 4, ...), not " + bitmap);
+        }
         int data = 0;
         if (pos < arg.length() && arg.charAt(pos) == '.') {
             pos++;
@@ -236,6 +244,8 @@ public final class UbdOptionParser {
         int version = -1;
         int sectorSize;
         int timeout;
+        int cacheKiB;
+        boolean direct;
         MmapUnits mmap = MmapUnits.DEFAULT;
 
         DeviceFlags build() throws UbdOptionException {
@@ -247,7 +257,7 @@ public final class UbdOptionParser {
                 throw error(-1, "a geometry needs all of C, H and S<n> (e.g. C102H15S16)");
             }
             return new DeviceFlags(readOnly, sync, data, shared, noTrim, aio, geometry, pad, mmap, version,
-                    keepSymlinks, updateInPlace, sectorSize, timeout);
+                    keepSymlinks, updateInPlace, sectorSize, timeout, cacheKiB, direct);
         }
     }
 }

@@ -83,7 +83,7 @@ class UbdDeviceTest {
             }
             assertEquals(100, trace.stream().filter(c -> c.op().equals("write") && c.position() >= 12288).count());
             assertTrue(lastDataWrite < firstSync, "fdatasync after every data write: " + trace);
-            assertEquals("write new.cow @8192+13", trace.get(firstSync + 1).toString(), "then the bitmap");
+            assertEquals("write new.cow @8192+64", trace.get(firstSync + 1).toString(), "then the bitmap's page");
             assertEquals("datasync", trace.get(firstSync + 2).op());
         }
         // The flushed stack reads back what was written, and the backing where nothing was.

@@ -70,6 +70,11 @@ class UbdOptionParserTest {
         assertEquals(5, UbdOptionParser.parse("ubd0T5=x").flags().requestTimeoutSeconds());
         assertEquals(0, UbdOptionParser.parse("ubd0=x").flags().requestTimeoutSeconds(), "0: the table's default");
         assertTrue(UbdOptionParser.parse("ubd0tT30=x").flags().noTrim(), "t (no discard) and T<n> are two letters");
+        assertEquals(16384, UbdOptionParser.parse("ubd0M4=x").flags().mmap().bitmapBytes(), "bitmap pages of 16 KiB");
+        assertEquals(64, UbdOptionParser.parse("ubd0K64=x").flags().metadataCacheKiB());
+        assertEquals(0, UbdOptionParser.parse("ubd0=x").flags().metadataCacheKiB(), "0: the table's default");
+        assertTrue(UbdOptionParser.parse("ubd0O=x").flags().direct());
+        assertFalse(UbdOptionParser.parse("ubd0=x").flags().direct());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -98,6 +103,11 @@ class UbdOptionParserTest {
             "ubd0T=x                      | flag 'T' needs a number",
             "ubd0T0=x                     | T (request timeout in seconds) must be from 1 to 86400, not 0",
             "ubd0T5T6=x                   | flag 'T' given twice",
+            "ubd0M3=x                     | M's bitmap unit must be a power of two pages (1, 2, 4, ...), not 3",
+            "ubd0M0=x                     | M's bitmap unit (pages) must be from 1 to 4096, not 0",
+            "ubd0K0=x                     | K (metadata cache in KiB) must be from 1 to 67108864, not 0",
+            "ubd0K=x                      | flag 'K' needs a number",
+            "ubd0OO=x                     | flag 'O' given twice",
     })
     void badArgumentsAreNamedWithTheReason(String arg, String reason) {
         UbdOptionException e = assertThrows(UbdOptionException.class, () -> UbdOptionParser.parse(arg.strip()));

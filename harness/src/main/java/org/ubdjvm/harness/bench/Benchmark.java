@@ -37,7 +37,8 @@ public final class Benchmark {
     private QemuImgPeer qemuImg;
 
     /**
-     * @param direct    O_DIRECT, for ubd and fio alike (engine target only)
+     * @param direct    O_DIRECT, for ubd and its peers alike: the engine's file, or every layer of the stack (qemu-img
+     *                  bench then runs with {@code -t none})
      * @param ringSpin  the stack's ring worker spins instead of sleeping
      * @param spinNanos how long the submitter polls for a completion before it parks
      * @param err       where the stack's warnings go
@@ -84,7 +85,7 @@ public final class Benchmark {
                 for (String peer : peers) {
                     results.add(peer.equals(FioPeer.NAME) ? fio.run(spec, spec.file(), engine, direct)
                             : qemuImg.run(spec, qemuImgCount(ubd), spec.file(), work.resolve("qemu-" + r + ".qcow2"),
-                            engine, false));
+                            engine, direct)); // -t none with --direct
                 }
                 rounds.add(new BenchReport.Repeat(ubd, results));
             }
@@ -100,7 +101,7 @@ public final class Benchmark {
         IoEngine e = IoEngines.select(engine, spec.iodepth()).engine();
         Path cow = work == null ? null : work.resolve("ubd-" + round + ".cow");
         try (BenchIo io = spec.target() == BenchTarget.engine ? new EngineBenchIo(e, spec.file(), spec.rw().writes(), direct)
-                : new StackBenchIo(e, cow, spec.file(), ringSpin, err)) {
+                : new StackBenchIo(e, cow, spec.file(), ringSpin, direct, err)) {
             return new BenchLoop(io, spec, 2004 + round, spinNanos).run();
         } finally {
             if (cow != null) {

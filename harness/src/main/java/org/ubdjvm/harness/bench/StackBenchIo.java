@@ -26,11 +26,15 @@ final class StackBenchIo implements BenchIo {
     private final DeviceTable table;
     private final UbdDevice device;
 
-    /** Takes ownership of {@code engine}; creates {@code cow} (which must not exist) over {@code backing}. */
-    StackBenchIo(IoEngine engine, Path cow, Path backing, boolean ringSpin, PrintWriter err) throws IOException {
+    /**
+     * Takes ownership of {@code engine}; creates {@code cow} (which must not exist) over {@code backing}; with
+     * {@code direct} every layer's file is opened O_DIRECT.
+     */
+    StackBenchIo(IoEngine engine, Path cow, Path backing, boolean ringSpin, boolean direct, PrintWriter err)
+            throws IOException {
         this.engine = engine;
         DeviceTable t = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withWarnings(Warnings.to(err))
-                .withRing(RingConfig.of("ubd").withSpinWait(ringSpin)));
+                .withRing(RingConfig.of("ubd").withSpinWait(ringSpin)).withDirect(direct));
         try {
             FormatTable formats = FormatTable.standard();
             formats.create(CreateSpec.of(cow, formats.layerFormat().name()).withBacking(backing)

@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "run this long before measuring, ubd and fio alike (default: ${DEFAULT-VALUE})")
     String ramp;
 
-    @Option(names = "--direct", description = "O_DIRECT, for ubd and fio alike (engine target only: the image layers do not open files direct yet)")
+    @Option(names = "--direct", description = "O_DIRECT, for ubd and its peers alike: the engine's file, or every layer of the stack (qemu-img bench -t none)")
     boolean direct;
 
     @Option(names = "--file", paramLabel = "PATH",
@@ -121,8 +121,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (direct && target != BenchTarget.engine) {
-            throw usage("--direct: only with --target=engine (the image layers do not open files with O_DIRECT yet)");
+        if (direct && (target == BenchTarget.ring || target == BenchTarget.nbd)) {
+            throw usage("--direct: only with --target=engine or stack (the " + target + " target has no layer to open direct)");
         }
         long spinNanos = TimeOption.parse(spec, "--spin", spin).toNanos(); // refused before any file is made
         if (repeat < 1) {

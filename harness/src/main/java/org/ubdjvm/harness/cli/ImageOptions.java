@@ -27,6 +27,9 @@ final class ImageOptions {
     @Mixin
     ForceShareOption share;
 
+    @Mixin
+    LayerOptions layers;
+
     /**
      * Opens {@code file} and the chain below it, each layer locked as the kernel locks it unless {@code -U};
      * warnings (obsolete format, backing switch) go to {@code err}.
@@ -54,7 +57,7 @@ final class ImageOptions {
 
     /** What these options say about opening {@code file}, for a command that hands the spec on (check). */
     OpenSpec spec(Path file, IoEngine engine, PrintWriter err) {
-        return OpenSpec.of(file, engine).withFormat(format).withBacking(backing).withForceShare(share.forceShare)
-                .withWarnings(Warnings.to(err));
+        return layers.apply(OpenSpec.of(file, engine).withFormat(format).withBacking(backing)
+                .withForceShare(share.forceShare).withWarnings(Warnings.to(err)));
     }
 }

@@ -76,6 +76,9 @@ final class ReplayCommand implements Callable<Integer> {
     ForceShareOption share;
 
     @Mixin
+    LayerOptions layers;
+
+    @Mixin
     OutputOption output;
 
     @Override
@@ -96,7 +99,7 @@ final class ReplayCommand implements Callable<Integer> {
         IoLog log = IoLog.read(traceFile); // a bad trace is refused before any device opens
         PrintWriter out = spec.commandLine().getOut();
         try (IoEngine engine = engineOption.open(spec.commandLine().getErr());
-             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine))
+             DeviceTable table = new DeviceTable(layers.apply(DeviceEnvironment.of(ImageOpener.over(engine)))
                      .withForceShare(share.forceShare).withWarnings(Warnings.to(spec.commandLine().getErr())))) {
             for (String d : devices) {
                 try {

@@ -118,6 +118,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ForceShareOption share;
 
+    @Mixin
+    LayerOptions layers;
+
     /** What the engine goes through before the devices get it: itself, except in tests (see UbdMain). */
     private final UnaryOperator<IoEngine> engineSeam;
 
@@ -146,9 +149,9 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         RingConfig ring = RingConfig.of("ubd").withRequestTimeout(requestTimeout());
         try (IoEngine engine = engineSeam.apply(engineOption.open(spec.commandLine().getErr()));
-             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)).withRing(ring)
-                     .withBarrierMode(mode)
-                     .withForceShare(share.forceShare).withWarnings(Warnings.to(spec.commandLine().getErr())))) {
+             DeviceTable table = new DeviceTable(layers.apply(DeviceEnvironment.of(ImageOpener.over(engine))
+                     .withRing(ring).withBarrierMode(mode)
+                     .withForceShare(share.forceShare).withWarnings(Warnings.to(spec.commandLine().getErr()))))) {
             for (String d : devices) {
                 try {
                     table.add(d);

@@ -50,6 +50,15 @@ public final class UbdMain implements Callable<Integer> {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
+        // The heap can run out on any thread (an engine's completions, a ring's worker): one line and exit 2 there too
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError oom) {
+                err.println("ubd: " + OutOfMemory.advice(oom, args));
+                Runtime.getRuntime().halt(BAD_INPUT);
+            }
+            err.print("Exception in thread \"" + thread.getName() + "\" ");
+            e.printStackTrace(err);
+        });
         System.exit(run(args, out, err));
     }
 
@@ -78,7 +87,7 @@ public final class UbdMain implements Callable<Integer> {
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) { // an Error passes picocli's handlers by
-            err.println("ubd: " + OutOfMemory.advice(e));
+            err.println("ubd: " + OutOfMemory.advice(e, args));
             return BAD_INPUT;
         } finally {
             out.flush();
@@ -108,7 +117,7 @@ public final class UbdMain implements Callable<Integer> {
         Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
         PrintWriter err = cli.getErr();
         if (cause instanceof OutOfMemoryError oom) {
-            err.println("ubd: " + OutOfMemory.advice(oom));
+            err.println("ubd: " + OutOfMemory.advice(oom, parsed.originalArgs().toArray(String[]::new)));
             return BAD_INPUT;
         }
         if (cause instanceof IOException || cause instanceof ParameterException) {

@@ -79,6 +79,13 @@ public final class Guest {
         for (int d = 0; d < blocks.length; d++) {
             blocks[d] = devices.get(d).capacity() / spec.blockSize();
         }
+        for (int d = 0; d < blocks.length && journalFile != null; d++) {
+            if (blocks[d] / Math.max(1, threadsFor(d)) > BlockBook.DENSE_BLOCKS) {
+                throw new java.io.UncheckedIOException(new IOException(journalFile + ": --journal keeps every block's"
+                        + " generation, at most " + BlockBook.DENSE_BLOCKS + " blocks per thread; "
+                        + devices.get(d).name() + " has " + blocks[d] + ": use more --threads or a larger --bs"));
+            }
+        }
         this.journal = journalFile == null ? null : new DurableJournal(journalFile, spec.blockSize(), blocks);
     }
 
@@ -92,7 +99,8 @@ public final class Guest {
                 throw new IOException(device.name() + ": " + device.capacity() + " bytes is too small for "
                         + threads + " threads of " + spec.blockSize() + "-byte blocks");
             }
-            int[] baseline = spec.verify() ? baseline(device) : null;
+            // a large disk cannot be read whole first: its never-written blocks are checked against their first read
+            int[] baseline = spec.verify() && blocks / threads <= BlockBook.DENSE_BLOCKS ? baseline(device) : null;
             for (int t = 0; t < threads; t++) {
                 long from = blocks * t / threads;
                 long to = blocks * (t + 1) / threads;
@@ -163,7 +171,7 @@ public final class Guest {
     private int[] baseline(UbdDevice device) throws IOException, InterruptedException {
         int blocks = (int) (device.capacity() / spec.blockSize());
         int[] crcs = new int[blocks];
-        ByteBuffer buf = ByteBuffer.allocateDirect(spec.blockSize());
+        ByteBuffer buf = alignedBlock();
         for (int b = 0; b < blocks; b++) {
             buf.clear();
             IOException e = Sync.call(device, RequestOp.READ, (long) b * spec.blockSize(), buf);
@@ -173,6 +181,12 @@ public final class Guest {
             crcs[b] = crc(buf);
         }
         return crcs;
+    }
+
+    /** One block of direct memory on a 4096-byte boundary: O_DIRECT layers (--direct, O) take no other. */
+    private ByteBuffer alignedBlock() {
+        int bs = spec.blockSize();
+        return ByteBuffer.allocateDirect((bs + 4095) / 4096 * 4096 + 4096).alignedSlice(4096).slice(0, bs);
     }
 
     private static int crc(ByteBuffer buf) {
@@ -199,8 +213,7 @@ public final class Guest {
         private final ByteBuffer[] buffers = new ByteBuffer[spec.queueDepth()];
         private final boolean[] bufferBusy = new boolean[spec.queueDepth()];
         /** Generation of the last completed write per block; only touched with the block not in flight. */
-        private final int[] generation;
-        private final boolean[] inFlight;
+        private final BlockBook book;
         private long reads;
         private long writes;
         private long flushes;
@@ -213,11 +226,10 @@ public final class Guest {
             this.to = to;
             this.baseline = baseline;
             this.random = new SplittableRandom(seed);
-            this.generation = new int[(int) (to - from)];
-            this.inFlight = new boolean[(int) (to - from)];
+            this.book = new BlockBook(from, to);
             this.next = from;
             for (int i = 0; i < buffers.length; i++) {
-                buffers[i] = ByteBuffer.allocateDirect(spec.blockSize());
+                buffers[i] = alignedBlock();
             }
         }
 
@@ -262,7 +274,7 @@ public final class Guest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (OutOfMemoryError e) {
-                stop(new IOException(device.name() + ": " + OutOfMemory.advice(e)));
+                stop(new IOException(device.spec().file() + " (" + device.name() + "): " + OutOfMemory.advice(e)));
             }
         }
 
@@ -295,8 +307,7 @@ public final class Guest {
                     if (!spec.random()) {
                         next = next + 1 == to ? from : next + 1;
                     }
-                    if (!inFlight[(int) (b - from)]) {
-                        inFlight[(int) (b - from)] = true;
+                    if (book.claim(b)) {
                         return b;
                     }
                 }
@@ -308,14 +319,14 @@ public final class Guest {
             int slot = takeBuffer();
             ByteBuffer buf = buffers[slot];
             buf.clear();
-            int local = (int) (block - from);
             int gen;
+            synchronized (this) {
+                gen = book.generation(block) + (read ? 0 : 1);
+            }
             if (read) {
                 reads++;
-                gen = generation[local];
             } else {
                 writes++;
-                gen = generation[local] + 1;
                 if (fillVerified) {
                     VerifiedBlock.fill(buf, deviceIndex, block * spec.blockSize() / VerifiedBlock.SECTOR, gen);
                 }
@@ -333,10 +344,7 @@ public final class Guest {
                     check(block, gen, buf);
                 }
                 synchronized (this) {
-                    if (!read && e == null) {
-                        generation[local] = gen;
-                    }
-                    inFlight[local] = false;
+                    book.completed(block, !read && e == null ? gen : -1);
                     bufferBusy[slot] = false;
                 }
                 slots.release();
@@ -356,7 +364,11 @@ public final class Guest {
         private void check(long block, int expected, ByteBuffer buf) {
             long firstSector = block * spec.blockSize() / VerifiedBlock.SECTOR;
             if (expected == 0) {
-                if (crc(buf) != baseline[(int) block]) {
+                boolean same;
+                synchronized (this) {
+                    same = baseline != null ? crc(buf) == baseline[(int) block] : book.sameAsFirstRead(block, crc(buf));
+                }
+                if (!same) {
                     mismatches.incrementAndGet();
                     problem(device.name() + " block " + block + ": never written, but no longer reads as before the run");
                 }
@@ -378,7 +390,7 @@ public final class Guest {
             flushes++;
             int[] covered;
             synchronized (this) {
-                covered = journal == null ? null : generation.clone(); // completed writes: what this flush covers
+                covered = journal == null ? null : book.generations(); // completed writes: what this flush covers
             }
             if (trace != null) {
                 trace.record(deviceIndex, RequestOp.FLUSH, 0, 0);

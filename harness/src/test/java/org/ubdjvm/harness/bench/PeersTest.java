@@ -5,10 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import org.ubdjvm.harness.AccessPattern;
 import org.junit.jupiter.api.Test;
 
 /** The peers ubd bench measures against: found on PATH, and what they print is read right. */
 class PeersTest {
+    /** --direct: qemu-img bench bypasses its page cache too (-t none), with native AIO where ubd uses aio. */
+    @Test
+    void qemuImgRunsWithoutItsCacheWhenUbdRunsDirect() {
+        BenchSpec spec = new BenchSpec(BenchTarget.stack, AccessPattern.randwrite, 4096, 8, 1 << 20,
+                java.time.Duration.ofSeconds(1), java.time.Duration.ZERO, java.nio.file.Path.of("data.img"));
+        java.util.List<String> direct = QemuImgPeer.benchArguments(spec, 10, "aio", true, java.nio.file.Path.of("o"));
+        assertEquals("none", direct.get(direct.indexOf("-t") + 1), direct::toString);
+        assertEquals("native", direct.get(direct.indexOf("-i") + 1), direct::toString);
+        java.util.List<String> cached = QemuImgPeer.benchArguments(spec, 10, "aio", false, java.nio.file.Path.of("o"));
+        assertEquals("writeback", cached.get(cached.indexOf("-t") + 1), cached::toString);
+    }
+
     @Test
     void aMissingPeerProgramSaysWhichPackageToInstall() {
         IOException e = assertThrows(IOException.class, () -> PeerProgram.find("no-such-fio-xyz", "fio"));

@@ -50,7 +50,7 @@ class ExitCodeTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), err);
         assertEquals(1, err.lines().count(), err);
-        assertTrue(err.startsWith("ubd: out of memory (Cannot reserve"), err);
+        assertTrue(err.startsWith("ubd: " + disk + ": out of memory (Cannot reserve"), err);
         assertTrue(err.contains("raise it with UBD_JAVA_OPTS="), err);
     }
 

@@ -34,6 +34,14 @@ final class ImageModel {
         return new ImageModel(this);
     }
 
+    /** The same one-file disk counted in sectors of {@code size} bytes. */
+    ImageModel inSectorsOf(int size) {
+        if (top != 0) {
+            throw new IllegalStateException("the sector size is chosen before any layer goes on");
+        }
+        return new ImageModel(bytes, size);
+    }
+
     int sectorSize() {
         return sectorSize;
     }

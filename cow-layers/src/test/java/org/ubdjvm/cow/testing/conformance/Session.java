@@ -91,8 +91,9 @@ final class Session implements Closeable {
         long offset = firstSector * ss;
         int length = count * ss;
         note("read " + range(firstSector, count));
-        int pad = pad();
-        ByteBuffer buf = guarded(length, pad, random.nextInt(3) == 0);
+        boolean direct = random.nextInt(3) == 0;
+        int pad = pad(direct);
+        ByteBuffer buf = guarded(length, pad, direct);
         Pending p = start(Op.READ, offset, buf, length);
         complete(p, "read " + range(firstSector, count));
         requireLeftAlone(buf, pad, length, "read");
@@ -121,8 +122,9 @@ final class Session implements Closeable {
         int length = count * ss;
         byte[] data = newData(firstSector, count);
         note("write " + range(firstSector, count) + " as w" + writes);
-        int pad = pad();
-        ByteBuffer buf = guarded(length, pad, random.nextInt(3) == 0);
+        boolean direct = random.nextInt(3) == 0;
+        int pad = pad(direct);
+        ByteBuffer buf = guarded(length, pad, direct);
         buf.put(pad, data);
         Pending p = start(Op.WRITE, offset, buf, length);
         complete(p, "write " + range(firstSector, count));
@@ -315,7 +317,7 @@ final class Session implements Closeable {
             int length = count * ss;
             int kind = random.nextInt(20);
             if (kind < 9 || readOnly) {
-                ByteBuffer buf = random.nextBoolean() ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length);
+                ByteBuffer buf = random.nextBoolean() ? direct(length) : ByteBuffer.allocate(length);
                 started.add(new InFlight("read " + range(first, count), start(Op.READ, offset, buf, length), buf,
                         model.read(offset, length)));
             } else if (kind < 18) {
@@ -467,9 +469,11 @@ final class Session implements Closeable {
     }
 
     /** Where the request starts in the caller's buffer: mostly 0; 1, 511 and 4096 must work as well. */
-    private int pad() {
+    private int pad(boolean direct) {
         int[] pads = {0, 0, 0, 1, 511, PAGE};
-        return pads[random.nextInt(pads.length)];
+        int pad = pads[random.nextInt(pads.length)];
+        // a whole-block (O_DIRECT) stack takes direct memory on block boundaries only
+        return direct && ss >= PAGE ? pad / PAGE * PAGE : pad;
     }
 
     /** Each sector starts with "w000042 s=000017 " (write number, sector), then random bytes. */
@@ -485,13 +489,21 @@ final class Session implements Closeable {
     }
 
     /** {@code length} guard bytes with {@code pad} more on each side; position {@code pad}, limit {@code pad+length}. */
-    private static ByteBuffer guarded(int length, int pad, boolean direct) {
+    private ByteBuffer guarded(int length, int pad, boolean direct) {
         int total = pad + length + pad;
-        ByteBuffer buf = direct ? ByteBuffer.allocateDirect(total) : ByteBuffer.allocate(total);
+        ByteBuffer buf = direct ? direct(total) : ByteBuffer.allocate(total);
         for (int i = 0; i < total; i++) {
             buf.put(i, GUARD);
         }
         return buf.position(pad).limit(pad + length);
+    }
+
+    /** Direct memory; on a 4096-byte boundary for a stack of whole blocks (O_DIRECT layers refuse any other). */
+    private ByteBuffer direct(int length) {
+        if (ss < PAGE) {
+            return ByteBuffer.allocateDirect(length);
+        }
+        return ByteBuffer.allocateDirect((length + PAGE - 1) / PAGE * PAGE + PAGE).alignedSlice(PAGE).slice(0, length);
     }
 
     private static String range(long first, long count) {

@@ -80,6 +80,15 @@ public final class TestStack {
         return stack;
     }
 
+    /**
+     * The stack serves whole blocks of {@code size} bytes (an O_DIRECT stack reports the file system's block as its
+     * sector size), so the suite's requests are counted in those; call before any layer goes on.
+     */
+    public TestStack inSectorsOf(int size) {
+        model = model.inSectorsOf(size);
+        return this;
+    }
+
     /** Puts a new, empty file over the top: it holds no sector, so it reads what the stack read before. */
     public TestStack over(String name, LayerMaker maker) throws IOException {
         Path file = dir.resolve(name);
