@@ -480,27 +480,6 @@ final class IsamImage implements BlockImage {
 
     @Override
     public void close() throws IOException {
-        IOException failure = null;
-        if (!file.readOnly()) {
-            try {
-                BlockIo.flush(this);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        failure = closeQuietly(file, failure);
-        failure = closeQuietly(backing, failure);
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private static IOException closeQuietly(java.io.Closeable c, IOException earlier) {
-        try {
-            c.close();
-            return earlier;
-        } catch (IOException e) {
-            return earlier != null ? earlier : e;
-        }
+        LayerBelow.close(this, file, backing);
     }
 }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.ubdjvm.hostio.IoCompletion;
 
-/** How a layer reads and asks about the layer below it: past the end of the layer below, a disk reads zeros (spec 4.5). */
+/**
+ * How a layer reads, asks about and closes the layer below it: past the end of the layer below, a disk reads zeros
+ * (spec 4.5).
+ */
 final class LayerBelow {
     private LayerBelow() {
     }
@@ -34,5 +37,34 @@ final class LayerBelow {
             return new Allocation(offset, length, Allocation.ZEROS);
         }
         return backing.allocation(offset, Math.min(length, available)).fromAbove();
+    }
+
+    /**
+     * Closes a layer: flushes it when writable (so close makes writes durable), then its file and the layers below,
+     * all of them even when one fails; the first failure is thrown.
+     */
+    static void close(BlockImage layer, org.ubdjvm.hostio.HostFile file, BlockImage below) throws IOException {
+        IOException failure = null;
+        if (!file.readOnly()) {
+            try {
+                BlockIo.flush(layer);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        failure = closeQuietly(file, failure);
+        failure = closeQuietly(below, failure);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static IOException closeQuietly(java.io.Closeable c, IOException earlier) {
+        try {
+            c.close();
+            return earlier;
+        } catch (IOException e) {
+            return earlier != null ? earlier : e;
+        }
     }
 }

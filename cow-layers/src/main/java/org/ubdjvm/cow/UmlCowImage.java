@@ -284,27 +284,6 @@ final class UmlCowImage implements BlockImage {
 
     @Override
     public void close() throws IOException {
-        IOException failure = null;
-        if (!cow.readOnly()) {
-            try {
-                BlockIo.flush(this);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        failure = closeQuietly(cow, failure);
-        failure = closeQuietly(backing, failure);
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private static IOException closeQuietly(java.io.Closeable c, IOException earlier) {
-        try {
-            c.close();
-            return earlier;
-        } catch (IOException e) {
-            return earlier != null ? earlier : e;
-        }
+        LayerBelow.close(this, cow, backing);
     }
 }
