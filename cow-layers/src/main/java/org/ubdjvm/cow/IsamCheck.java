@@ -104,7 +104,8 @@ final class IsamCheck {
                             + ", which the disk does not have");
                 } else if (pointer != at) {
                     leak("orphaned " + (tag < 0 ? "index page" : "data") + " at " + at + ": " + IsamArea.describeTag(tag)
-                            + " is " + (pointer == 0 ? "not stored here" : "at " + pointer) + " (an interrupted flush leaves this)");
+                            + " is " + (pointer == 0 ? "not stored here" : "at " + pointer) + " (nothing points here; an interrupted flush"
+                            + " leaves such)");
                 }
             }
         }
