@@ -55,9 +55,10 @@ final class IsamFlusher {
                 areaEnd = end;
                 IsamHeader grown = header.withAreaEnd(end);
                 try {
+                    avoidRawLength();
                     byte[] all = grown.encode(file.path());
                     sector = Arrays.copyOfRange(all, SECTOR_OFFSET, SECTOR_OFFSET + 512);
-                } catch (ImageException e) {
+                } catch (java.io.IOException e) {
                     done.done(0, e);
                     return;
                 }
@@ -70,6 +71,17 @@ final class IsamFlusher {
         }
         engine.write(file, ByteBuffer.wrap(sector), SECTOR_OFFSET, (n, e) -> done.done(0, e));
         engine.submit();
+    }
+
+    /**
+     * A UML COW reader opens a backing exactly as long as the size it records as raw (the kernel always opens
+     * backings raw, and a bitmap COW file is always longer than its disk); an ISAM file grows with what is written
+     * and could hit that length, so it is then made one byte longer (past the area's end: unused).
+     */
+    private void avoidRawLength() throws java.io.IOException {
+        if (!file.readOnly() && file.size() == header.diskSize()) {
+            file.write(ByteBuffer.allocate(1), header.diskSize());
+        }
     }
 
     private static final int SECTOR_OFFSET = IsamHeader.OFF_AREA_END / 512 * 512;

@@ -134,7 +134,8 @@ public final class IsamFormat implements ImageFormat {
         try {
             f.write(ByteBuffer.wrap(bytes), 0);
             f.write(ByteBuffer.wrap(name), IsamHeader.NAME_OFFSET);
-            f.extendSparse(h.areaOffset()); // the directory reads zeros: no index page yet
+            // the directory reads zeros: no index page yet; never exactly the disk's length (see IsamFlusher)
+            f.extendSparse(h.areaOffset() == h.diskSize() ? h.areaOffset() + 1 : h.areaOffset());
             f.datasync();
             f.close();
         } catch (IOException | RuntimeException e) {

@@ -104,6 +104,31 @@ class IsamTest {
         assertTrue(TABLE.check(OpenSpec.of(isam, new SyncEngine()), false).clean());
     }
 
+    /**
+     * A UML COW over an ISAM whose file would be exactly as long as its disk (73 sectors of a 64 KiB disk: found by
+     * the stateful property): a COW reader opens such a backing as raw, so the ISAM file is kept one byte longer.
+     */
+    @Test
+    void aCowOverAnIsamAsLongAsItsDiskReadsTheIsam() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path isam = dir.resolve("mid.isam");
+        TABLE.create(CreateSpec.of(isam, IsamFormat.NAME).withBacking(back));
+        byte[] data = new byte[73 * 512];
+        new Random(5).nextBytes(data);
+        try (BlockImage image = open(isam)) {
+            BlockIo.write(image, 0, ByteBuffer.wrap(data, 0, 17 * 512));
+            BlockIo.write(image, 17 * 512, ByteBuffer.wrap(data, 17 * 512, 56 * 512));
+        }
+        assertTrue(Files.size(isam) != 64 * 1024, "the ISAM file is as long as its disk");
+        Path top = dir.resolve("top.cow");
+        TABLE.create(CreateSpec.of(top, UmlCowFormat.NAME).withBacking(isam));
+        try (BlockImage image = open(top)) {
+            ByteBuffer got = ByteBuffer.allocate(data.length);
+            BlockIo.read(image, 0, got);
+            assertArrayEquals(data, got.array(), "the COW reads the ISAM's disk, not its file");
+        }
+    }
+
     /** A 2 TiB ISAM over a sparse raw file, in a JVM with a 256 MiB heap: opens, serves random I/O, reopens, checks. */
     @Test
     void aTwoTerabyteDiskWorksInASmallHeap() throws Exception {
