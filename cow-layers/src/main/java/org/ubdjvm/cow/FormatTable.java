@@ -66,13 +66,15 @@ public final class FormatTable {
     }
 
     /**
-     * raw, then UML COW (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field), then the
+     * raw, then ISAM (a UML COW V3 header with cow_format 1: before UML COW, which claims the same magic), then UML COW
+     * (V1, V2, V3 and V3-old64 behind one entry, told apart by its version field), then the
      * seed's DISK and HEADER (magics of their own); new layers are UML COW. NBD is a protocol layer, found by its URI
      * (nbd://, nbd+unix://), never by probing.
      */
     public static FormatTable standard() {
-        return new FormatTable(List.of(new RawFormat(), new UmlCowFormat(),
-                new DiskFormat(), new HeaderFormat(), new NbdFormat()), UmlCowFormat.NAME);
+        return new FormatTable(List.of(new RawFormat(),
+                new IsamFormat(), // before cow: an ISAM header is a UML COW V3 header with cow_format 1
+                new UmlCowFormat(), new DiskFormat(), new HeaderFormat(), new NbdFormat()), UmlCowFormat.NAME);
     }
 
     public List<ImageFormat> formats() {

@@ -18,7 +18,11 @@ public final class UmlCowFormat implements ImageFormat {
     public static final String NAME = "cow";
     public static final int DEFAULT_VERSION = 3;
     static final CreateOption VERSION = new CreateOption("version", CreateOption.Type.NUMBER,
-            String.valueOf(DEFAULT_VERSION), "header version: 1 or 2 (obsolete, warned), 3");
+            String.valueOf(DEFAULT_VERSION), "header version: 1 or 2 (obsolete, warned), 3; 4 = V3 with cow_format isam"
+            + " (the seed's V4)");
+    /** Dike's ruling: ISAM is a cow_format value of a V3 header, not a version; V4 is the seed's name for it. */
+    static final CreateOption COW_FORMAT = new CreateOption("cow-format", CreateOption.Type.STRING, "bitmap",
+            "what maps the disk: bitmap (cow_format 0), or isam (cow_format 1: an index, no sparse file needed)");
     static final CreateOption OLD64 = new CreateOption("old64", CreateOption.Type.BOOL, "off",
             "V3-old64: the padded V3 layout 64-bit builds wrote before Dec 2005 (for compatibility tests)");
     /** uml_mkcow uses the host page size. */
@@ -189,7 +193,7 @@ public final class UmlCowFormat implements ImageFormat {
 
     @Override
     public List<CreateOption> createOptions() {
-        return List.of(VERSION, OLD64, SECTOR_SIZE, ALIGNMENT, PAD, KEEP_NAME);
+        return List.of(VERSION, OLD64, SECTOR_SIZE, ALIGNMENT, PAD, KEEP_NAME, COW_FORMAT);
     }
 
     @Override
@@ -199,8 +203,19 @@ public final class UmlCowFormat implements ImageFormat {
             throw new ImageException(file, "format cow needs a backing file (-b BACKING)");
         }
         long version = VERSION.number(spec);
+        String cowFormat = COW_FORMAT.string(spec);
+        if (!cowFormat.equals("bitmap") && !cowFormat.equals(IsamFormat.NAME)) {
+            throw new ImageException(file, "option cow-format=" + cowFormat + ": known: bitmap, " + IsamFormat.NAME);
+        }
+        if (version == 4 || cowFormat.equals(IsamFormat.NAME)) {
+            if (version != 4 && version != 3 || OLD64.bool(spec)) {
+                throw new ImageException(file, "cow_format isam exists in the V3 header only (version 3 or 4, no old64)");
+            }
+            createIsam(spec, table);
+            return;
+        }
         if (version < 1 || version > 3) {
-            throw new ImageException(file, "cannot create UML COW version " + version + " (known: 1, 2, 3)");
+            throw new ImageException(file, "cannot create UML COW version " + version + " (known: 1, 2, 3; 4 = isam)");
         }
         boolean old64 = OLD64.bool(spec);
         if (old64 && version != 3) {
@@ -240,22 +255,44 @@ public final class UmlCowFormat implements ImageFormat {
         writeNewFile(file, bytes, header.dataOffset() + size);
     }
 
+    /** An ISAM file, as {@code -f isam} makes it with its defaults. */
+    private static void createIsam(CreateSpec spec, FormatTable table) throws IOException {
+        for (CreateOption letter : List.of(SECTOR_SIZE, ALIGNMENT, PAD, KEEP_NAME)) {
+            if (spec.options().containsKey(letter.name())) {
+                throw new ImageException(spec.file(), "cow_format isam takes no option " + letter.name()
+                        + " (its sector size is the backing file's; its header is always whole 512-byte units)");
+            }
+        }
+        new IsamFormat().create(new CreateSpec(spec.file(), IsamFormat.NAME, spec.size(), spec.backing(),
+                java.util.Map.of(), spec.warnings()), table);
+    }
+
+    /** The virtual size of the new layer's backing. */
+    private static long backingSize(CreateSpec spec, FormatTable table) throws IOException {
+        return withNewBacking(spec, table, BlockImage::size);
+    }
+
+    /** What a new layer needs to know of its backing, which is opened read-only and closed again. */
+    interface BackingQuery<T> {
+        T ask(BlockImage backing) throws IOException;
+    }
+
     /**
-     * The virtual size of the new layer's backing. A backing that looks like a COW file but does not open as one is
+     * Asks the backing of a layer being created. A backing that looks like a COW file but does not open as one is
      * raw, as the kernel would read it (guest bytes in a raw disk must not decide how the host opens it). A protocol
      * location has no raw file to fall back on.
      */
-    private static long backingSize(CreateSpec spec, FormatTable table) throws IOException {
+    static <T> T withNewBacking(CreateSpec spec, FormatTable table, BackingQuery<T> query) throws IOException {
         OpenSpec probed = new OpenSpec(spec.backing(), null, null, true, false, new org.ubdjvm.hostio.SyncEngine(),
                 w -> { }, 1);
         try (BlockImage backing = table.open(probed)) {
-            return backing.size();
+            return query.ask(backing);
         } catch (ImageException notACowAfterAll) {
             if (BackingPath.remote(spec.backing(), table)) {
                 throw notACowAfterAll;
             }
             try (BlockImage raw = table.open(probed.withFormat(RawFormat.NAME))) {
-                return raw.size();
+                return query.ask(raw);
             }
         }
     }

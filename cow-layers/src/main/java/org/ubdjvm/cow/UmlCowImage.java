@@ -88,29 +88,12 @@ final class UmlCowImage implements BlockImage {
                     join.done(n, e);
                 });
             } else {
-                readBacking(s * ss, part, from, to, dst, join);
+                LayerBelow.read(backing, s * ss, part, from, to, dst, join);
             }
             s = runEnd;
         }
         engine.submit();
         join.arm();
-    }
-
-    /**
-     * A run from the layer below. Past the end of the backing it reads zeros (spec 4.5): with a sector size larger
-     * than the backing's, the last sector of this layer can reach past the backing's last one.
-     */
-    private void readBacking(long offset, ByteBuffer part, int from, int to, ByteBuffer dst, Join join) {
-        long available = backing.capacity() - offset;
-        if (available >= to - from) {
-            backing.read(offset, part, join);
-        } else if (available <= 0) {
-            Zeros.fill(dst, from, to);
-            join.done(to - from, null);
-        } else {
-            Zeros.fill(dst, from + (int) available, to);
-            backing.read(offset, part.limit(from + (int) available), join);
-        }
     }
 
     @Override
@@ -196,7 +179,7 @@ final class UmlCowImage implements BlockImage {
         if (inCow) {
             return new Allocation(offset, runLength, 0);
         }
-        Allocation below = below(offset, runLength);
+        Allocation below = LayerBelow.allocation(backing, offset, runLength);
         long whole = below.length() / ss * ss;
         if (whole > 0) {
             return below.limit(whole);
@@ -204,20 +187,11 @@ final class UmlCowImage implements BlockImage {
         return new Allocation(offset, ss, uppermost(offset));
     }
 
-    /** The run at {@code offset} as seen from here, zeros past the end of the layer below. */
-    private Allocation below(long offset, long length) throws IOException {
-        long available = backing.capacity() - offset;
-        if (available <= 0) {
-            return new Allocation(offset, length, Allocation.ZEROS);
-        }
-        return backing.allocation(offset, Math.min(length, available)).fromAbove();
-    }
-
     /** The uppermost layer holding any part of our sector at {@code offset}, or zeros if none does. */
     private int uppermost(long offset) throws IOException {
         int depth = Allocation.ZEROS;
         for (long at = offset; at < offset + ss; ) {
-            Allocation part = below(at, offset + ss - at);
+            Allocation part = LayerBelow.allocation(backing, at, offset + ss - at);
             if (!part.zeros() && (depth == Allocation.ZEROS || part.depth() < depth)) {
                 depth = part.depth();
             }
@@ -310,27 +284,6 @@ final class UmlCowImage implements BlockImage {
 
     @Override
     public void close() throws IOException {
-        IOException failure = null;
-        if (!cow.readOnly()) {
-            try {
-                BlockIo.flush(this);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        failure = closeQuietly(cow, failure);
-        failure = closeQuietly(backing, failure);
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private static IOException closeQuietly(java.io.Closeable c, IOException earlier) {
-        try {
-            c.close();
-            return earlier;
-        } catch (IOException e) {
-            return earlier != null ? earlier : e;
-        }
+        LayerBelow.close(this, cow, backing);
     }
 }

@@ -30,17 +30,20 @@ class FormatContractTest {
     @Test
     void eachFormatDeclaresItsCreateOptionsAndTheTableRefusesAnyOtherBeforeWritingAnything() throws IOException {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
-        assertEquals(List.of("version", "old64", "sector-size", "alignment", "pad", "keep-name"),
+        assertEquals(List.of("version", "old64", "sector-size", "alignment", "pad", "keep-name", "cow-format"),
                 TABLE.byName("cow").createOptions().stream().map(CreateOption::name).toList());
         assertEquals(List.of(), TABLE.byName("raw").createOptions());
         CreateSpec cow = CreateSpec.of(dir.resolve("new.cow"), "cow").withBacking(back);
 
         refused(() -> TABLE.create(cow.withOption("cluster_size", "64k")),
-                "new.cow: format cow has no option 'cluster_size' (known: version, old64, sector-size, alignment, pad, keep-name)");
+                "new.cow: format cow has no option 'cluster_size' (known: version, old64, sector-size, alignment, pad, keep-name, cow-format)");
         refused(() -> TABLE.create(CreateSpec.of(dir.resolve("new.cow"), "raw").withSize(512).withOption("version", "3")),
                 "new.cow: format raw has no option 'version' (it takes none)");
         refused(() -> TABLE.create(cow.withOption("version", "three")), "new.cow: option version=three: not a number");
         refused(() -> TABLE.create(cow.withOption("old64", "maybe")), "new.cow: option old64=maybe: not on or off");
+        refused(() -> TABLE.create(cow.withOption("cow-format", "btree")), "option cow-format=btree: known: bitmap, isam");
+        refused(() -> TABLE.create(cow.withOptions(Map.of("version", "2", "cow-format", "isam"))),
+                "cow_format isam exists in the V3 header only (version 3 or 4, no old64)");
         refused(() -> TABLE.create(cow.withOptions(Map.of("version", "2", "old64", "on"))),
                 "old64 (the V3-old64 layout) exists for version 3 only, not 2");
 

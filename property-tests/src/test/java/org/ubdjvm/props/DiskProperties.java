@@ -59,7 +59,7 @@ class DiskProperties {
         }
     }
 
-    /** One format alone: raw, or V1, V2, V3 or V3-old64 over a raw backing; on any engine. */
+    /** One format alone: raw, or V1, V2, V3, V3-old64 or ISAM over a raw backing; on any engine. */
     @Property
     void singleImageBehavesLikeAByteArray(@ForAll("singleImages") DiskSetup setup,
                                           @ForAll("singleImageSteps") ActionChain<DiskUnderTest> steps)
@@ -101,7 +101,9 @@ class DiskProperties {
     /** Whole 4 KiB sizes: qemu-nbd rounds an export's size up to 512 bytes, so odd ones would not match the file. */
     @Provide
     Arbitrary<DiskSetup> servedStacks() {
-        return Combinators.combine(alignedSizes(), Arbitraries.of(LayerKind.COW), Arbitraries.of(ENGINES))
+        // ISAM stores a file's name and mtime for its backing; it takes no protocol backing yet
+        Arbitrary<LayerKind> overNbd = Arbitraries.of(LayerKind.COW).filter(k -> !k.isam());
+        return Combinators.combine(alignedSizes(), overNbd, Arbitraries.of(ENGINES))
                 .as((size, kind, engine) -> new DiskSetup(size, List.of(kind), engine, true));
     }
 
@@ -117,12 +119,36 @@ class DiskProperties {
         Arbitrary<DiskSetup> raw = anySizes().map(size -> new DiskSetup(size, List.of()));
         Arbitrary<DiskSetup> v1v2 = Combinators.combine(Arbitraries.of(LayerKind.V1, LayerKind.V2), alignedSizes())
                 .as((kind, size) -> new DiskSetup(size, List.of(kind)));
-        Arbitrary<DiskSetup> v3 = Combinators.combine(Arbitraries.of(LayerKind.V3, LayerKind.V3_OLD64),
+        Arbitrary<DiskSetup> v3 = Combinators.combine(Arbitraries.of(LayerKind.V3, LayerKind.V3_OLD64, LayerKind.ISAM),
                 Arbitraries.oneOf(alignedSizes(), anySizes())).as((kind, size) -> new DiskSetup(size, List.of(kind)));
         // the seed's DISK and HEADER alone: the base's bytes behind a geometry header, in one file or beside it
         Arbitrary<DiskSetup> wrapped = Combinators.combine(Arbitraries.of(LayerKind.DISK, LayerKind.HEADER),
                 alignedSizes()).as((kind, size) -> new DiskSetup(size, List.of(kind)));
         return onAnyEngine(Arbitraries.oneOf(v3, v1v2, raw, wrapped));
+    }
+
+    /**
+     * Stacks with an ISAM layer in them from the start (ISAM alone, ISAM over V1, V3 over ISAM, V3 over ISAM over
+     * V2), more layers of any kind added while the sequence runs; on any engine.
+     */
+    @Property
+    void isamStackBehavesLikeAByteArray(@ForAll("isamStacks") DiskSetup setup,
+                                        @ForAll("isamSteps") ActionChain<DiskUnderTest> steps) throws IOException {
+        run(setup, steps);
+    }
+
+    @Provide
+    Arbitrary<DiskSetup> isamStacks() {
+        List<List<LayerKind>> shapes = List.of(List.of(LayerKind.ISAM), List.of(LayerKind.V1, LayerKind.ISAM),
+                List.of(LayerKind.ISAM, LayerKind.V3), List.of(LayerKind.V2, LayerKind.ISAM, LayerKind.V3));
+        // small disks and short sequences: 1000 tries in tens of seconds, beside the other properties
+        Arbitrary<Long> sizes = Arbitraries.integers().between(16, 32).map(k -> k * 4 * KIB);
+        return onAnyEngine(Combinators.combine(sizes, Arbitraries.of(shapes)).as((size, shape) -> new DiskSetup(size, shape)));
+    }
+
+    @Provide
+    ActionChainArbitrary<DiskUnderTest> isamSteps() {
+        return DiskActions.chain(() -> trial.newDisk(setup), true, LONG ? 40 : 15);
     }
 
     @Provide
@@ -173,6 +199,8 @@ class DiskProperties {
         Statistics.label("base").collect(end.model().layers().get(0).kind());
         Statistics.label("V3-old64 layers").collect(end.model().layers().stream()
                 .filter(l -> l.kind() == LayerKind.V3_OLD64).count() > 0 ? "some" : "none");
+        Statistics.label("ISAM layers").collect(end.model().layers().stream()
+                .filter(l -> l.kind() == LayerKind.ISAM).count() > 0 ? "some" : "none");
         Statistics.label("reads across layers").collect(end.straddlingReads() > 0 ? "some" : "none");
         Statistics.label("discards").collect(end.discards() > 0 ? "some" : "none");
     }

@@ -283,9 +283,12 @@ final class DiskUnderTest implements Closeable {
                         "base info " + info);
             } else {
                 long allocated = (long) layer.owned().cardinality() * SECTOR;
-                require("cow".equals(info.format()) && info.virtualSize() == layer.size()
+                boolean kindShown = layer.kind().isam()
+                        ? "isam".equals(info.format()) && Integer.valueOf(1).equals(info.formatSpecific().get("cow-format"))
+                        : "cow".equals(info.format())
                         && Integer.valueOf(layer.version()).equals(info.formatSpecific().get("version"))
-                        && layer.kind().layoutName().equals(info.formatSpecific().get("layout")),
+                        && layer.kind().layoutName().equals(info.formatSpecific().get("layout"));
+                require(kindShown && info.virtualSize() == layer.size(),
                         layer.file().getFileName() + " info " + info.format() + " " + info.virtualSize()
                                 + " " + info.formatSpecific());
                 require(info.allocatedBytes() != null && info.allocatedBytes() == allocated,

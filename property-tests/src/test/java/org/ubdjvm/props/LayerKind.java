@@ -14,13 +14,15 @@ enum LayerKind {
     /** The base's bytes copied into a DISK file (the seed's header with geometry, data after it). */
     DISK(0, "DISK"),
     /** A HEADER file naming the raw base as its data file (the seed's separate header). */
-    HEADER(0, "HEADER");
+    HEADER(0, "HEADER"),
+    /** ISAM: the seed's V4, a V3 header with cow_format 1 and an index instead of a bitmap (docs/formats.md). */
+    ISAM(4, "ISAM");
 
     /** The DISK file's data starts here (its default alignment); the oracle reads the data there. */
     static final int DISK_DATA_OFFSET = 4096;
 
     /** The COW kinds, the order recipes draw them in. */
-    static final LayerKind[] COW = {V3, V2, V1, V3_OLD64};
+    static final LayerKind[] COW = {V3, V2, V1, V3_OLD64, ISAM};
 
     private final int version;
     private final String label;
@@ -59,9 +61,13 @@ enum LayerKind {
         return label;
     }
 
+    boolean isam() {
+        return this == ISAM;
+    }
+
     /** Short, for file names. */
     String fileTag() {
-        return base() ? name().toLowerCase(java.util.Locale.ROOT) : old64() ? "v3-old64" : "v" + version;
+        return base() ? name().toLowerCase(java.util.Locale.ROOT) : old64() ? "v3-old64" : isam() ? "isam" : "v" + version;
     }
 
     @Override

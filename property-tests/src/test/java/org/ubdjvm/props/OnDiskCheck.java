@@ -25,7 +25,11 @@ final class OnDiskCheck {
         List<StackModel.Layer> layers = model.layers();
         verifyRaw(layers.get(0), model.baseData(), model.rawLength());
         for (int i = 1; i < layers.size(); i++) {
-            verifyCow(layers.get(i), layers.get(i - 1), i == 1 ? model.baseUri() : null);
+            if (layers.get(i).kind().isam()) {
+                verifyIsam(layers.get(i), layers.get(i - 1));
+            } else {
+                verifyCow(layers.get(i), layers.get(i - 1), i == 1 ? model.baseUri() : null);
+            }
         }
     }
 
@@ -79,6 +83,37 @@ final class OnDiskCheck {
                 require(Arrays.equals(data, 0, SECTOR, layer.data(), s * SECTOR, (s + 1) * SECTOR), layer,
                         "data of sector " + s + " at offset " + (g.dataOffset() + (long) s * SECTOR) + " is "
                                 + SectorData.preview(data, 0) + ", expected " + SectorData.preview(layer.data(), s * SECTOR));
+            }
+        }
+    }
+
+    /**
+     * An ISAM layer by docs/formats.md's offsets: the poisoned V3 part, the ISAM fields, and for every sector the
+     * entry reached through the directory: set exactly for the sectors the layer holds, pointing at their bytes (or
+     * the zero marker for a discarded sector whose bytes are zeros).
+     */
+    private static void verifyIsam(StackModel.Layer layer, StackModel.Layer lower) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(layer.file().toFile(), "r")) {
+            java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(readFully(f, 0, IsamGeometry.HEADER));
+            require(h.getInt(0) == CowGeometry.MAGIC && h.getInt(4) == 3 && h.getInt(28) == 1 && h.getLong(12) == -1
+                    && h.getInt(4128) == 0x4953414D, layer, "not a V3 header with cow_format 1, size 2^64-1 and ISAM");
+            require(h.getLong(4136) == layer.size(), layer, "disk_size field " + h.getLong(4136));
+            require(h.getInt(20) == SECTOR && h.getInt(4144) == SECTOR, layer, "sector or unit size not 512");
+            long lowerMtime = Files.getLastModifiedTime(lower.file()).to(TimeUnit.SECONDS);
+            require(h.getLong(4152) == lowerMtime, layer, "mtime field " + h.getLong(4152) + ", lower file " + lowerMtime);
+            String name = new String(readFully(f, 4608, (int) h.getLong(4168)), java.nio.charset.StandardCharsets.UTF_8);
+            require(name.equals(storedNameOf(lower.file())), layer, "backing name \"" + name + "\"");
+            long sectors = (layer.size() + SECTOR - 1) / SECTOR;
+            for (int s = 0; s < sectors; s++) {
+                long page = java.nio.ByteBuffer.wrap(readFully(f, IsamGeometry.DIRECTORY + s / 512 * 8L, 8)).getLong();
+                long entry = page == 0 ? 0 : java.nio.ByteBuffer.wrap(readFully(f, page + s % 512 * 8L, 8)).getLong();
+                boolean held = layer.owned().get(s);
+                require((entry != 0) == held, layer, "entry of sector " + s + " is " + entry + " but the layer "
+                        + (held ? "holds" : "does not hold") + " it");
+                byte[] expected = Arrays.copyOfRange(layer.data(), s * SECTOR, (s + 1) * SECTOR);
+                byte[] data = entry == 1 ? new byte[SECTOR] : entry == 0 ? expected : readFully(f, entry, SECTOR);
+                require(Arrays.equals(data, expected), layer, "data of sector " + s + " at " + entry + " is "
+                        + SectorData.preview(data, 0) + ", expected " + SectorData.preview(expected, 0));
             }
         }
     }

@@ -19,13 +19,22 @@ final class WriteOrder {
             if (layer == null) {
                 continue;
             }
-            CowGeometry g = CowGeometry.of(layer.kind(), layer.size());
-            boolean isData = e.position() >= g.dataOffset();
+            long dataOffset;
+            long metadataOffset;
+            if (layer.kind().isam()) { // the header's area end and the directory; the area holds data and index pages
+                dataOffset = IsamGeometry.areaOffset(layer.size());
+                metadataOffset = IsamGeometry.AREA_END_SECTOR;
+            } else {
+                CowGeometry g = CowGeometry.of(layer.kind(), layer.size());
+                dataOffset = g.dataOffset();
+                metadataOffset = g.bitmapOffset();
+            }
+            boolean isData = e.position() >= dataOffset;
             if (e.kind() == RecordingEngine.Kind.WRITE_ISSUED && !isData
-                    && e.position() + e.length() > g.bitmapOffset()) {
+                    && e.position() + e.length() > metadataOffset) {
                 String unsynced = data.unsynced(e.file());
                 if (unsynced != null) {
-                    return e.file().getFileName() + ": bitmap bytes written at offset " + e.position()
+                    return e.file().getFileName() + ": bitmap or index bytes written at offset " + e.position()
                             + " while data was not durable: " + unsynced + " (a crash could leave bits pointing at"
                             + " missing data)";
                 }

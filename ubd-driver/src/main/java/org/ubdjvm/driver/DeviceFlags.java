@@ -12,7 +12,8 @@ package org.ubdjvm.driver;
  * @param geometry       {@code C<n>H<n>S<n>}, or null for the UML default
  * @param padHeader      {@code P}: read/write headers in whole 512-byte units (raw devices)
  * @param mmap           {@code M<bitmap>[.<data>]} in pages
- * @param createVersion  {@code V<n>}: header version for a COW file created on open; -1 = default (V3); 0 = raw
+ * @param createVersion  {@code V<n>}: header version for a COW file created on open; -1 = default (V3); 0 = raw; 4 = the
+ *                       seed's ISAM (the layer format's version 4)
  * @param keepSymlinks   {@code L}: store the backing name as given instead of resolving it
  * @param updateInPlace  {@code U}: merges write into the backing file (uml_moo -d)
  * @param sectorSize     {@code B<n>}: sector size in bytes for created files; 0 = default (512)

@@ -183,11 +183,9 @@ public final class UbdOptionParser {
         return new MmapUnits(bitmap, data);
     }
 
+    /** V0 raw, V1-V3 UML COW versions, V4 the seed's ISAM (a V3 header with cow_format 1): the layer format decides. */
     private int version(int at, int v) throws UbdOptionException {
-        if (v == 4) {
-            throw error(at, "V4 (ISAM) is not implemented yet");
-        }
-        return bounded(at, "V (header version)", v, 0, 3);
+        return bounded(at, "V (header version)", v, 0, 4);
     }
 
     private int sectorSize(int at, int size) throws UbdOptionException {

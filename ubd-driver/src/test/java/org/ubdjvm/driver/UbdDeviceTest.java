@@ -96,6 +96,25 @@ class UbdDeviceTest {
         }
     }
 
+    /** {@code V4} (the seed's ISAM) creates the new layer as a V3 header with cow_format 1: the file grows as written. */
+    @Test
+    void v4CreatesAnIsamLayerThatGrowsWithWhatIsWritten() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 4 * 1024 * 1024);
+        Path cow = dir.resolve("new.isam");
+        try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
+            UbdDevice d = table.add("ubd1V4=" + cow + "," + back);
+            assertEquals(null, call(d, RequestOp.WRITE, 3 * 1024 * 1024, ByteBuffer.wrap(Disks.sector("isam %06d ", 1))));
+            assertEquals(null, call(d, RequestOp.FLUSH, 0, null));
+            ByteBuffer read = ByteBuffer.allocate(1024);
+            assertEquals(null, call(d, RequestOp.READ, 3 * 1024 * 1024 - 512, read));
+            assertArrayEquals(Disks.sector("back %06d ", 3 * 2048 - 1), java.util.Arrays.copyOfRange(read.array(), 0, 512));
+            assertArrayEquals(Disks.sector("isam %06d ", 1), java.util.Arrays.copyOfRange(read.array(), 512, 1024));
+        }
+        byte[] head = Files.readAllBytes(cow);
+        assertEquals(1, ByteBuffer.wrap(head, 28, 4).getInt(), "cow_format 1 (ISAM) at offset 28");
+        assertTrue(head.length < 64 * 1024, "an ISAM file holding one sector of a 4 MiB disk is " + head.length + " bytes");
+    }
+
     @Test
     void badRequestsCompleteWithAnErrorAndWriteNothing() throws Exception {
         Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
