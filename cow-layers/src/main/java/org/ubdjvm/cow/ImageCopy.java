@@ -185,16 +185,7 @@ public final class ImageCopy {
 
     /** Writes each run of {@code unit}-blocks that holds a non-zero byte. */
     private static void writeNonZeroBlocks(BlockImage to, ByteBuffer buf, long at, int unit) throws IOException {
-        writeBlocks(to, buf, at, unit, (b, end) -> !isZero(buf, b, end));
-    }
-
-    private static boolean isZero(ByteBuffer buf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (buf.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        writeBlocks(to, buf, at, unit, (b, end) -> !Zeros.isZero(buf, b, end));
     }
 
     /** Truncating OUT would destroy the disk being read if OUT is any layer of it. */

@@ -81,11 +81,13 @@ class ConvertFormatsTest {
                 Path second = convert(first, VARIANTS.get(y), "x" + x + "y" + y);
                 Ubd.Result same = Ubd.run("compare", s(second), s(reference));
                 assertEquals(0, same.exit(), () -> what + ": " + same);
-                Path raw = dir.resolve("x" + x + "y" + y + ".converted");
-                assertEquals(0, Ubd.run("convert", "-O", "raw", s(second), s(raw)).exit(), what); // V3-old64 warns
+                Path raw = y == 0 ? second : dir.resolve("x" + x + "y" + y + ".converted");
+                if (y != 0) {
+                    assertEquals(0, Ubd.run("convert", "-O", "raw", s(second), s(raw)).exit(), what); // V3-old64 warns
+                }
                 assertArrayEquals(Files.readAllBytes(reference), Files.readAllBytes(raw), what);
                 Files.delete(raw);
-                Files.delete(second);
+                Files.deleteIfExists(second);
             }
         }
     }
