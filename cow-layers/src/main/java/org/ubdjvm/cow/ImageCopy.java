@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.ubdjvm.hostio.IoEngine;
@@ -107,8 +106,8 @@ public final class ImageCopy {
      */
     static void copyDifferences(BlockImage from, BlockImage to, ProgressListener progress) throws IOException {
         long capacity = from.capacity();
-        List<Path> fromLayers = layerFiles(from.info());
-        List<Path> toLayers = layerFiles(to.info());
+        List<Path> fromLayers = from.info().files();
+        List<Path> toLayers = to.info().files();
         int unit = Math.max(from.sectorSize(), to.sectorSize()); // a layer holds sectors: keep it as small as they
         ByteBuffer want = ByteBuffer.allocate(CHUNK);
         ByteBuffer have = ByteBuffer.allocate(want.capacity());
@@ -151,45 +150,26 @@ public final class ImageCopy {
         return true;
     }
 
-    private static List<Path> layerFiles(ImageInfo chain) {
-        List<Path> files = new ArrayList<>();
-        for (ImageInfo layer = chain; layer != null; layer = layer.backing()) {
-            files.add(layer.filename());
-        }
-        return files;
-    }
-
     /** Writes each run of {@code unit}-blocks where {@code want} and {@code have} differ. */
     private static void writeDifferingBlocks(BlockImage to, ByteBuffer want, ByteBuffer have, long at, int unit)
             throws IOException {
-        int runStart = -1;
-        for (int b = 0; b < want.limit(); b += unit) {
-            int end = Math.min(b + unit, want.limit());
-            boolean differs = want.slice(b, end - b).mismatch(have.slice(b, end - b)) >= 0;
-            if (differs && runStart < 0) {
-                runStart = b;
-            } else if (!differs && runStart >= 0) {
-                BlockIo.write(to, at + runStart, want.duplicate().limit(b).position(runStart));
-                runStart = -1;
-            }
-        }
-        if (runStart >= 0) {
-            BlockIo.write(to, at + runStart, want.duplicate().position(runStart));
-        }
+        writeBlocks(to, want, at, unit, (b, end) -> want.slice(b, end - b).mismatch(have.slice(b, end - b)) >= 0);
     }
 
-    private static boolean heldByNoLayer(BlockImage image, long offset, long length) throws IOException {
-        return image.allocationMap(offset, length).stream().allMatch(Allocation::zeros);
+    /** Which blocks of a buffer to write: those from {@code from} to {@code to} or not. */
+    private interface BlockFilter {
+        boolean write(int from, int to);
     }
 
-    /** Writes each run of {@code unit}-blocks that holds a non-zero byte. */
-    private static void writeNonZeroBlocks(BlockImage to, ByteBuffer buf, long at, int unit) throws IOException {
+    /** Writes each run of consecutive {@code unit}-blocks of {@code buf} that {@code filter} picks, one write a run. */
+    private static void writeBlocks(BlockImage to, ByteBuffer buf, long at, int unit, BlockFilter filter)
+            throws IOException {
         int runStart = -1;
         for (int b = 0; b < buf.limit(); b += unit) {
-            boolean data = !isZero(buf, b, Math.min(b + unit, buf.limit()));
-            if (data && runStart < 0) {
+            boolean picked = filter.write(b, Math.min(b + unit, buf.limit()));
+            if (picked && runStart < 0) {
                 runStart = b;
-            } else if (!data && runStart >= 0) {
+            } else if (!picked && runStart >= 0) {
                 BlockIo.write(to, at + runStart, buf.duplicate().limit(b).position(runStart));
                 runStart = -1;
             }
@@ -199,13 +179,13 @@ public final class ImageCopy {
         }
     }
 
-    private static boolean isZero(ByteBuffer buf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (buf.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
+    private static boolean heldByNoLayer(BlockImage image, long offset, long length) throws IOException {
+        return image.allocationMap(offset, length).stream().allMatch(Allocation::zeros);
+    }
+
+    /** Writes each run of {@code unit}-blocks that holds a non-zero byte. */
+    private static void writeNonZeroBlocks(BlockImage to, ByteBuffer buf, long at, int unit) throws IOException {
+        writeBlocks(to, buf, at, unit, (b, end) -> !Zeros.isZero(buf, b, end));
     }
 
     /** Truncating OUT would destroy the disk being read if OUT is any layer of it. */

@@ -1,6 +1,8 @@
 package org.ubdjvm.cow;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,6 +35,15 @@ public record ImageInfo(
     /** The geometry of the uppermost layer of this chain that records one, or null. */
     public DiskGeometry chainGeometry() {
         return geometry != null ? geometry : backing == null ? null : backing.chainGeometry();
+    }
+
+    /** The file of each layer of this chain, this one first. */
+    public List<Path> files() {
+        List<Path> files = new ArrayList<>();
+        for (ImageInfo layer = this; layer != null; layer = layer.backing()) {
+            files.add(layer.filename());
+        }
+        return files;
     }
 
     /** Layers in this chain, this one included. */

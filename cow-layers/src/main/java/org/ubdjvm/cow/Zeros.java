@@ -2,7 +2,7 @@ package org.ubdjvm.cow;
 
 import java.nio.ByteBuffer;
 
-/** Zero-filling for reads past the end of a host file (holes and the tail of an odd-sized backing). */
+/** Zero-filling for reads past the end of a host file (holes and the tail of an odd-sized backing), and the zero test. */
 public final class Zeros {
     private static final ByteBuffer PAGE = ByteBuffer.allocateDirect(65536).asReadOnlyBuffer();
 
@@ -17,5 +17,16 @@ public final class Zeros {
             buf.put(at, PAGE, 0, n);
             at += n;
         }
+    }
+
+    /** Whether the absolute indexes {@code [from, to)} of {@code buf} are all zero (vectorised by the JDK's mismatch). */
+    static boolean isZero(ByteBuffer buf, int from, int to) {
+        for (int at = from; at < to; at += PAGE.capacity()) {
+            int n = Math.min(PAGE.capacity(), to - at);
+            if (buf.slice(at, n).mismatch(PAGE.slice(0, n)) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

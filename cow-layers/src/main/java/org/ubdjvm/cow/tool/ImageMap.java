@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.ubdjvm.cow.Allocation;
 import org.ubdjvm.cow.BlockImage;
-import org.ubdjvm.cow.ImageInfo;
 
 /** {@code ubd map}: the allocation runs of a whole disk as qemu-img map reports them. */
 public final class ImageMap {
@@ -19,7 +18,7 @@ public final class ImageMap {
      * only where no layer holds the run.
      */
     public static List<MapEntry> of(BlockImage image) throws IOException {
-        List<Path> layers = layerFiles(image.info());
+        List<Path> layers = image.info().files();
         int bottom = layers.size() - 1;
         List<MapEntry> entries = new ArrayList<>();
         for (Allocation run : image.allocationMap(0, image.capacity())) {
@@ -28,14 +27,5 @@ public final class ImageMap {
                     : new MapEntry(run.offset(), run.length(), run.depth(), true, false, true, layers.get(run.depth())));
         }
         return entries;
-    }
-
-    /** The file of each layer, the top first. */
-    static List<Path> layerFiles(ImageInfo chain) {
-        List<Path> files = new ArrayList<>();
-        for (ImageInfo layer = chain; layer != null; layer = layer.backing()) {
-            files.add(layer.filename());
-        }
-        return files;
     }
 }

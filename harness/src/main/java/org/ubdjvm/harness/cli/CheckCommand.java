@@ -65,7 +65,7 @@ final class CheckCommand implements Callable<Integer> {
         Repair level = repair == null ? Repair.NONE : repair == RepairLevel.all ? Repair.ALL : Repair.LEAKS;
         CheckReport report;
         try (IoEngine engine = new SyncEngine();
-             Progress bar = progress.start("check", 2, output.json())) { // steps: check, check after a repair
+             Progress bar = progress.start("check", level == Repair.NONE ? 1 : 2, output.json())) { // 2: re-check
             long[] steps = {0};
             report = ImageCheck.run(FormatTable.standard(), image.spec(file, engine, err), level,
                     () -> bar.stepTo(++steps[0]));

@@ -72,6 +72,11 @@ class HostileInputTest {
             return new Case(args, exit, reason, named, unchanged, n, dropDacOverride);
         }
 
+        /** For the commands whose exit codes are qemu-img's (check, compare). */
+        Case exit(int code) {
+            return new Case(args, code, reason, named, unchanged, warnings, dropDacOverride);
+        }
+
         /** Run as root without CAP_DAC_OVERRIDE: the file modes bind, as they would for a user. */
         Case withoutDacOverride() {
             return new Case(args, exit, reason, named, unchanged, warnings, true);
@@ -97,6 +102,7 @@ class HostileInputTest {
         probedRaw(rows);
         hostErrors(rows);
         nbdBackings(rows);
+        lifecycleCommands(rows);
         return rows.entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
@@ -185,6 +191,34 @@ class HostileInputTest {
             Path none = t.dir.resolve("none");
             return refused("cannot open: no such file", none, "io", "-c", "write -s " + none + " 0 512", cow)
                     .unchanged(cow);
+        });
+    }
+
+    private static void lifecycleCommands(Map<String, Setup> rows) {
+        String fifo = "cannot open: is a FIFO (named pipe), not a disk";
+        rows.put("FIFO, check", t -> refused(fifo, t.fifo(), "check", t.fifo()).exit(CheckCommand.NOT_COMPLETED));
+        rows.put("FIFO, map", t -> refused(fifo, t.fifo(), "map", t.fifo()));
+        rows.put("FIFO, compare", t -> refused(fifo, t.fifo(), "compare", t.fifo(), t.fifo()));
+        rows.put("check as a format it is not", t -> {
+            Path back = t.dir.resolve("back.img");
+            Ubd.patterned(back, 64 * 1024);
+            return refused("bad magic", back, "check", "-f", "cow", back).exit(CheckCommand.NOT_COMPLETED);
+        });
+        rows.put("compare with a missing image", t -> {
+            Path cow = t.ownCow();
+            Path none = t.dir.resolve("none.img");
+            return refused("no such file", none, "compare", cow, none).exit(CompareCommand.OPEN_ERROR).unchanged(cow);
+        });
+        rows.put("convert -B onto a smaller backing", t -> {
+            Path cow = t.ownCow();
+            Path small = Ubd.patterned(t.dir.resolve("small.img"), 4096);
+            Path out = t.dir.resolve("out.cow");
+            return refused("less than the", out, "convert", "-O", "cow", "-B", small, cow, out).unchanged(cow, small);
+        });
+        rows.put("convert to a layered format without -B", t -> {
+            Path cow = t.ownCow();
+            Path out = t.dir.resolve("out.cow");
+            return refused("needs a backing file", out, "convert", "-O", "cow", cow, out).unchanged(cow);
         });
     }
 

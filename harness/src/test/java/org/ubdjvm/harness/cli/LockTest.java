@@ -46,7 +46,7 @@ class LockTest {
         return cow;
     }
 
-    /** {@code ubd run ubd0=COW,BACKING} in another JVM, returned once it holds the COW's write lock. */
+    /** {@code ubd run ubd0=COW,BACKING} in another JVM, returned once it holds the COW's and the backing's locks. */
     private Process guestHolding(Path cow, Path back) throws IOException, InterruptedException {
         Path log = dir.resolve("guest-" + started.size() + ".log");
         Process guest = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -55,9 +55,10 @@ class LockTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         started.add(guest);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (ProcLocks.heldBy(cow, guest.pid()).isEmpty()) {
+        // the COW is locked before its backing is opened: wait for both, or a loaded machine sees the gap
+        while (ProcLocks.heldBy(cow, guest.pid()).isEmpty() || ProcLocks.heldBy(back, guest.pid()).isEmpty()) {
             if (!guest.isAlive() || System.nanoTime() > deadline) {
-                fail("ubd run never locked " + cow + ":\n" + Files.readString(log));
+                fail("ubd run never locked " + cow + " and " + back + ":\n" + Files.readString(log));
             }
             Thread.sleep(20);
         }
