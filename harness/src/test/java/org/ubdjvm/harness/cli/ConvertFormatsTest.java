@@ -32,8 +32,8 @@ class ConvertFormatsTest {
     private static final int SIZE = 256 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Each format of the table that convert can make, raw first. */
-    private static final List<List<String>> FORMATS = List.of(List.of("raw"), List.of("cow"), List.of("disk"),
-            List.of("header"));
+    private static final List<List<String>> FORMATS = List.of(List.of("raw"), List.of("cow"), List.of("isam"),
+            List.of("disk"), List.of("header"));
     /** The other layouts a format's options choose: converted to and from raw. */
     private static final List<List<String>> LAYOUTS = List.of(List.of("cow", "version=1"), List.of("cow", "version=2"),
             List.of("cow", "old64=on"));
@@ -144,7 +144,7 @@ class ConvertFormatsTest {
     }
 
     /**
-     * {@code from} as {@code variant} (format, then options): a cow over the base; a header over a new data file
+     * {@code from} as {@code variant} (format, then options): a cow or an isam over the base; a header over a new data file
      * (its -B names the file that holds its disk, written in place); raw and disk from the size alone.
      */
     private Path convert(Path from, List<String> variant, String name) throws java.io.IOException {
@@ -153,7 +153,7 @@ class ConvertFormatsTest {
         if (variant.size() > 1) {
             args.addAll(List.of("-o", variant.get(1)));
         }
-        if (variant.get(0).equals("cow")) {
+        if (variant.get(0).equals("cow") || variant.get(0).equals("isam")) {
             args.addAll(List.of("-B", s(base)));
         } else if (variant.get(0).equals("header")) {
             args.addAll(List.of("-B", s(Files.write(dir.resolve(name + ".data"), new byte[SIZE]))));
