@@ -2,6 +2,7 @@ package org.ubdjvm.driver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.ubdjvm.driver.DeviceCalls.call;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,11 +46,6 @@ class GeometryAndPartitionsTest {
         engine.close();
     }
 
-    private static IOException call(UbdDevice d, RequestOp op, long offset, ByteBuffer buf) throws Exception {
-        CompletableFuture<IOException> f = new CompletableFuture<>();
-        d.submit(op, offset, buf, (r, e) -> f.complete(e));
-        return f.get(30, TimeUnit.SECONDS);
-    }
 
     private void assertSameAsSfdisk(Path raw, UbdDevice d) throws Exception {
         Map<Integer, long[]> expected = SfdiskImages.dump(raw);

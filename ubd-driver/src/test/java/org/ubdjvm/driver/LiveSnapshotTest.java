@@ -2,6 +2,7 @@ package org.ubdjvm.driver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.ubdjvm.driver.DeviceCalls.call;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,11 +39,6 @@ class LiveSnapshotTest {
     @TempDir
     Path dir;
 
-    private static IOException call(UbdDevice d, RequestOp op, long offset, ByteBuffer buf) throws Exception {
-        CompletableFuture<IOException> f = new CompletableFuture<>();
-        d.submit(op, offset, buf, (r, e) -> f.complete(e));
-        return f.get(30, TimeUnit.SECONDS);
-    }
 
     private static byte[] block(long sector, long generation) {
         return Disks.sector("s%06d g" + generation + " ", sector);

@@ -2,6 +2,7 @@ package org.ubdjvm.driver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.ubdjvm.driver.DeviceCalls.call;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,12 +30,6 @@ class UbdDeviceTest {
     @TempDir
     Path dir;
 
-    /** Submits one request and waits for it; returns the error, or null. */
-    private static IOException call(UbdDevice d, RequestOp op, long offset, ByteBuffer buf) throws Exception {
-        CompletableFuture<IOException> f = new CompletableFuture<>();
-        d.submit(op, offset, buf, (r, e) -> f.complete(e));
-        return f.get(30, TimeUnit.SECONDS);
-    }
 
     @Test
     void theKernelsCowSyntaxCreatesTheCowFileAndFlushSyncsAfterTheWritesBeforeIt() throws Exception {
