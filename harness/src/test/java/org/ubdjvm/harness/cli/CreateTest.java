@@ -55,7 +55,8 @@ class CreateTest {
     void dashOHelpListsTheOptionsTheFormatDeclares() {
         Ubd.Result cow = Ubd.run("create", "-f", "cow", "-o", "help").ok();
         assertTrue(cow.out().startsWith("Supported options of format cow:\n"), cow::toString);
-        assertTrue(cow.out().contains("  version=         <number> header version: 1 or 2 (obsolete, warned), 3 (default: 3)"),
+        assertTrue(cow.out().contains("  version=         <number> header version: 1 or 2 (obsolete, warned), 3; 4 = V3"
+                        + " with cow_format isam (the seed's V4) (default: 3)"),
                 cow::toString);
         assertTrue(cow.out().contains("  old64=           <bool>   V3-old64"), cow::toString);
         assertEquals("Supported options of format raw: none\n", Ubd.run("create", "-f", "raw", "-o", "help").ok().out());
