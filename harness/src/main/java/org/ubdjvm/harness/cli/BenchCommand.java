@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
         "  ubd bench --engine=io_uring --rw=randread --bs=4k --iodepth=32 --size=1G --runtime=10s --compare=fio --repeat=3",
         "  ubd bench --target=stack --engine=io_uring --rw=randwrite --compare=fio,qemu-img --plot=stack.png",
         "  ubd bench --matrix --engines=sync,io_uring --iodepths=1,32 --plot=plots/",
-        "  ubd bench --target=commit --size=1G --dirty=50% --compare=uml_moo,qemu-img --repeat=3",
+        "  ubd bench --target=commit --size=1G --dirty=50%% --compare=uml_moo,qemu-img --repeat=3",
         "Ratios are ubd/peer, measured in the same run: iops above 1 and p99 below 1 mean ubd is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
