@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import org.ubdjvm.hostio.AsyncEngine;
 import org.ubdjvm.hostio.EngineSelection;
 import org.ubdjvm.hostio.EngineUnavailableException;
+import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
 import org.ubdjvm.hostio.MmapEngine;
@@ -75,6 +76,11 @@ public final class ImageOpener {
         }
         SharedLayer lent = new SharedLayer(below);
         FormatTable over = formats.withOpenLayer(create.backing(), lent);
+        if (!BackingPath.remote(create.backing(), formats)) {
+            // the new header records the old top's mtime, which its fdatasync-ed flush may not have made durable:
+            // after a power cut the chain would fail the kernel's mtime check
+            HostFile.syncByName(create.backing());
+        }
         over.create(create);
         try {
             OpenedImage opened = new ImageOpener(over, shared).open(open.withBacking(create.backing()), request);

@@ -253,6 +253,18 @@ public final class HostFile implements Closeable {
         }
     }
 
+    /**
+     * fsync of the file {@code path} names, by name: its data and its mtime reach the device. For a caller that is
+     * about to record that mtime (a new COW over a layer still open here), with no handle of its own to the file.
+     */
+    public static void syncByName(Path path) throws HostIoException {
+        try {
+            OpenFileTable.PROCESS.sync(path);
+        } catch (IOException e) {
+            throw HostIoException.wrap(path, "fsync failed", e);
+        }
+    }
+
     /** Grows the file to {@code length} without allocating blocks (one zero byte at the end, as uml_mkcow does). */
     public void extendSparse(long length) throws HostIoException {
         if (length > size()) {

@@ -55,6 +55,22 @@ final class OpenFileTable {
         return opened;
     }
 
+    /**
+     * fsync of {@code path}: through this process's descriptor when it holds the file (a second descriptor's close
+     * would drop the file's lock), else through one opened for it alone.
+     */
+    synchronized void sync(Path path) throws IOException {
+        OpenFile held = held(path);
+        if (held != null) {
+            held.channel().force(true);
+            return;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path,
+                java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
     private OpenFile held(Path path) throws IOException {
         try {
             Object id = Files.exists(path) ? OpenFile.identity(path) : null;

@@ -46,6 +46,20 @@ class HostFileLockTest {
         assertEquals(List.of(), ours(ro));
     }
 
+    /** A live snapshot fsyncs the old top by name while its stack holds it locked: the lock must survive that. */
+    @Test
+    void anFsyncByNameOfAFileHeldHereKeepsItsLock() throws Exception {
+        Path rw = file("held-rw");
+        try (HostFile w = HostFile.open(rw, LOCKED_RW)) {
+            HostFile.syncByName(rw);
+            assertEquals(List.of(new ProcLocks.Lock("POSIX", "WRITE", PID)), ours(rw));
+            assertFalse(FcntlHolder.anotherProcessCouldLock(rw, false), "the fsync dropped our write lock");
+        }
+        Path free = file("not-held");
+        HostFile.syncByName(free); // a file this process does not hold: its own descriptor, closed again
+        assertEquals(List.of(), ours(free));
+    }
+
     @Test
     void withoutTheLockFlagNothingIsLocked() throws Exception {
         Path p = file("plain");
