@@ -46,7 +46,7 @@ public final class NbdServer implements AutoCloseable {
             cmd.add("-r");
         }
         cmd.add(file.toString());
-        return start(cmd, socket, "nbd+unix:///" + export + "?socket=" + socket, () -> Files.exists(socket));
+        return start(cmd, socket, "nbd+unix:///" + export + "?socket=" + socket, () -> accepts(socket));
     }
 
     /** {@code qemu-nbd -f raw -b 127.0.0.1 -p PORT [-r] -t -x EXPORT FILE} on a free port: {@code nbd://}. */
@@ -91,7 +91,23 @@ public final class NbdServer implements AutoCloseable {
         }
         cmd.addAll(List.of("file", file.toString()));
         cmd.addAll(params);
-        return start(cmd, socket, "nbd+unix:///?socket=" + socket, () -> Files.exists(socket));
+        return start(cmd, socket, "nbd+unix:///?socket=" + socket, () -> accepts(socket));
+    }
+
+    /**
+     * Whether the server listens on {@code socket}: the file appears at bind(), a moment before listen(), and a
+     * client connecting in between is refused.
+     */
+    private static boolean accepts(Path socket) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            return ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     private static Path socketBeside(Path file, String server) throws IOException {
