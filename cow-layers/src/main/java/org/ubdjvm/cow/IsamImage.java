@@ -446,22 +446,19 @@ final class IsamImage implements BlockImage {
         return LayerBelow.allocation(backing, offset, runLength);
     }
 
-    /** The whole stack usually shares one engine; plugging it twice is harmless and keeps mixed stacks right. */
     @Override
     public void plug() {
-        engine.plug();
-        backing.plug();
+        LayerBelow.plug(engine, backing);
     }
 
     @Override
     public void unplug() {
-        backing.unplug();
-        engine.unplug();
+        LayerBelow.unplug(engine, backing);
     }
 
     @Override
     public int cancelOlderThan(Duration age) {
-        return engine.cancelOlderThan(age) + backing.cancelOlderThan(age);
+        return LayerBelow.cancelOlderThan(engine, backing, age);
     }
 
     @Override

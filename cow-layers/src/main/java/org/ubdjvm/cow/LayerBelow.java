@@ -3,6 +3,7 @@ package org.ubdjvm.cow;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.ubdjvm.hostio.IoCompletion;
+import org.ubdjvm.hostio.IoEngine;
 
 /**
  * How a layer reads, asks about and closes the layer below it: past the end of the layer below, a disk reads zeros
@@ -37,6 +38,26 @@ final class LayerBelow {
             return new Allocation(offset, length, Allocation.ZEROS);
         }
         return backing.allocation(offset, Math.min(length, available)).fromAbove();
+    }
+
+    /**
+     * A layer's plug: its own engine, then the layers below. The whole stack usually shares one engine; plugging it
+     * twice is harmless and keeps mixed stacks (an NBD base, an engine of its own) right.
+     */
+    static void plug(IoEngine engine, BlockImage below) {
+        engine.plug();
+        below.plug();
+    }
+
+    /** The reverse of {@link #plug}: the layers below first, then the layer's own engine. */
+    static void unplug(IoEngine engine, BlockImage below) {
+        below.unplug();
+        engine.unplug();
+    }
+
+    /** A layer's cancel: its own engine's requests, then the layers below (one shared engine: the second finds none). */
+    static int cancelOlderThan(IoEngine engine, BlockImage below, java.time.Duration age) {
+        return engine.cancelOlderThan(age) + below.cancelOlderThan(age);
     }
 
     /**

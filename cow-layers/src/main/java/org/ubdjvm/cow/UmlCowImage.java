@@ -200,22 +200,19 @@ final class UmlCowImage implements BlockImage {
         return depth;
     }
 
-    /** The whole stack usually shares one engine; plugging it twice is harmless and keeps mixed stacks right. */
     @Override
     public void plug() {
-        engine.plug();
-        backing.plug();
+        LayerBelow.plug(engine, backing);
     }
 
     @Override
     public void unplug() {
-        backing.unplug();
-        engine.unplug();
+        LayerBelow.unplug(engine, backing);
     }
 
     @Override
     public int cancelOlderThan(Duration age) {
-        return engine.cancelOlderThan(age) + backing.cancelOlderThan(age); // one engine: the second finds none
+        return LayerBelow.cancelOlderThan(engine, backing, age);
     }
 
     @Override
