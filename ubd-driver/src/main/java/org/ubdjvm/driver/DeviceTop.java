@@ -34,6 +34,11 @@ final class DeviceTop {
         return env;
     }
 
+    /** Whether the ring's barrier flush syncs this stack; under {@link FlushMode#NONE} it completes at once. */
+    boolean barrierSyncs() {
+        return handler.barrierSyncs();
+    }
+
     /** On the ring's worker, at the held barrier: later requests go to {@code newTop}, made from {@code newFile}. */
     void switchTo(BlockImage newTop, Path newFile) {
         handler.switchTo(newTop);

@@ -25,6 +25,11 @@ final class ImageRequestHandler implements RequestHandler {
         this.noTrim = noTrim;
     }
 
+    /** Whether a FLUSH reaching this handler syncs the image (every mode but {@link FlushMode#NONE}). */
+    boolean barrierSyncs() {
+        return flushMode != FlushMode.NONE;
+    }
+
     /** The worker's thread, at a held barrier: requests from here on go to {@code top}. */
     void switchTo(BlockImage top) {
         image = top;

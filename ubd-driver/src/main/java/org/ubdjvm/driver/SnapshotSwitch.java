@@ -32,7 +32,9 @@ final class SnapshotSwitch implements HeldBarrier {
         FormatTable formats = env.images().formats();
         String fmt = format != null ? format : formats.layerFormat().name();
         BlockImage below = top.image();
-        BlockIo.flush(below); // the ring's barrier skips the flush under FlushMode.NONE; the header needs it done
+        if (!top.barrierSyncs()) {
+            BlockIo.flush(below); // the barrier did not sync (FlushMode.NONE), and the new header needs it done
+        }
         Path belowFile = top.file().toAbsolutePath();
         DeviceFlags flags = device.spec().flags();
         OpenSpec open = OpenSpec.of(newTop).withFormat(fmt)
