@@ -49,6 +49,10 @@ class ControlSocketTest {
             Ubd.Result r = Ubd.run("ctl", s(socket), "snapshot", "ubd0", s(dir.resolve("top" + i + ".cow"))).ok();
             assertTrue(new ObjectMapper().readTree(r.out()).get("pause-ns").asLong() > 0, r::toString);
         }
+        String commands = Ubd.run("ctl", s(socket), "query-commands").ok().out();
+        for (String name : List.of("qmp_capabilities", "query-commands", "query-devices", "snapshot")) {
+            assertTrue(commands.contains("\"name\" : \"" + name + "\""), commands);
+        }
         JsonNode devices = new ObjectMapper().readTree(Ubd.run("ctl", s(socket), "query-devices").ok().out());
         JsonNode stack = devices.get(0).get("stack");
         assertEquals(snapshots + 2, stack.size(), devices::toPrettyString);
