@@ -1,8 +1,6 @@
 package org.ubdjvm.harness.control;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -20,8 +18,9 @@ import java.util.function.Consumer;
 /**
  * The control socket of a running {@code ubd run}: a Unix socket speaking JSON lines shaped like QEMU's QMP. A client
  * gets a greeting, then sends {@code {"execute": NAME, "arguments": {...}, "id": ANY}} and gets {@code {"return": ...}}
- * or {@code {"error": {"class": ..., "desc": ...}}} (with its {@code id}); events ({@code {"event": ..., "data": ...,
- * "timestamp": ...}}) go to every client. Nothing a client sends can stop the server: a bad line is an error reply.
+ * or {@code {"error": {"class": ..., "desc": ...}}} (with its {@code id}). No command emits events yet (the jobs
+ * that will are not built); the client skips them already. Nothing a client sends can stop the server: a bad line
+ * is an error reply.
  *
  * <p>A thread per client: the control plane carries a few commands a second, never the guest's I/O.
  */
@@ -75,17 +74,6 @@ public final class ControlServer implements AutoCloseable {
         return path;
     }
 
-    /** Sends {@code {"event": name, "data": data, "timestamp": ...}} to every connected client. */
-    public void event(String name, JsonNode data) {
-        long micros = System.currentTimeMillis() * 1000;
-        ObjectNode e = json.createObjectNode();
-        e.put("event", name);
-        e.set("data", data);
-        e.putObject("timestamp").put("seconds", micros / 1_000_000).put("microseconds", micros % 1_000_000);
-        for (ControlSession s : sessions) {
-            s.send(e);
-        }
-    }
 
     private void acceptLoop() {
         while (!closed) {

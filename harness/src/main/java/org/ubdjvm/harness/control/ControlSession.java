@@ -132,8 +132,8 @@ final class ControlSession {
         return r;
     }
 
-    /** One line; replies and events from other threads never interleave. A client that is gone is dropped. */
-    synchronized void send(JsonNode message) {
+    /** One line, from this session's own thread. A client that is gone is dropped. */
+    void send(JsonNode message) {
         try {
             out.write(json.writeValueAsBytes(message));
             out.write('\n');
