@@ -14,6 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.cow.testing.FuzzTally;
 import org.ubdjvm.hostio.HostIoException;
 import org.ubdjvm.hostio.SyncEngine;
 
@@ -48,8 +49,7 @@ class DiskHeaderFuzzTest {
                 .withOption("pad", "on").withOption("data-offset", "4096"));
         List<Path> bases = List.of(dir.resolve("base.disk"), dir.resolve("base.header"), dir.resolve("padded.header"));
         Random random = new Random(SEED);
-        int opened = 0;
-        int refused = 0;
+        FuzzTally tally = new FuzzTally();
         try (SyncEngine engine = new SyncEngine()) {
             for (int i = 0; i < CASES; i++) {
                 Path base = bases.get(random.nextInt(bases.size()));
@@ -57,24 +57,16 @@ class DiskHeaderFuzzTest {
                 byte[] mutated = mutate(Files.readAllBytes(base), random);
                 Files.write(work, mutated);
                 String what = "case " + i + " (seed " + SEED + ", base " + base.getFileName() + ")";
-                try (BlockImage image = table.open(OpenSpec.of(work, engine))) {
+                tally.attempt(work, mutated, what, () -> table.open(OpenSpec.of(work, engine)), image -> {
                     int n = (int) Math.min(image.capacity(), 16 * 1024);
                     BlockIo.read(image, 0, ByteBuffer.allocate(n));
                     BlockIo.read(image, image.capacity() - n, ByteBuffer.allocate(n));
-                    opened++;
-                } catch (ImageException | HostIoException e) {
-                    assertTrue(e.getMessage().startsWith(work + ": ") && !e.getMessage().contains("\n"),
-                            what + ": error must be one line naming the file: " + e.getMessage());
-                    refused++;
-                } catch (Throwable t) {
-                    fail(what + ": unexpected " + t, t);
-                }
-                if (!Arrays.equals(mutated, Files.readAllBytes(work))) {
-                    fail(what + ": the header file was written");
-                }
+                });
                 Files.delete(work);
             }
         }
+        int opened = tally.opened();
+        int refused = tally.refused();
         assertArrayEquals(dataBytes, Files.readAllBytes(data), "the data file was written");
         System.out.println("DISK/HEADER header fuzz: " + CASES + " cases, seed " + SEED + ": " + opened + " opened, "
                 + refused + " refused");

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.cow.testing.FuzzTally;
 import org.ubdjvm.cow.testing.SharedVectors;
 import org.ubdjvm.hostio.HostIoException;
 import org.ubdjvm.hostio.SyncEngine;
@@ -49,8 +50,7 @@ class HeaderFuzzTest {
         List<Base> bases = bases();
         Random random = new Random(SEED);
         Path work = dir.resolve("case.cow");
-        int opened = 0;
-        int refused = 0;
+        FuzzTally tally = new FuzzTally();
         for (int i = 0; i < CASES; i++) {
             Base base = bases.get(random.nextInt(bases.size()));
             byte[] mutated = mutate(base, random);
@@ -58,21 +58,13 @@ class HeaderFuzzTest {
             String what = "case " + i + " (seed " + SEED + ", base " + base.file().getFileName() + ")";
             OpenSpec open = OpenSpec.of(work, new SyncEngine()).withFormat(UmlCowFormat.NAME)
                     .withBacking(base.backing()).withReadOnly(base.backing() != null);
-            try (BlockImage image = FormatTable.standard().open(open)) {
+            tally.attempt(work, mutated, what, () -> FormatTable.standard().open(open), image -> {
                 readSome(image);
                 BlockIo.flush(image);
-                opened++;
-            } catch (ImageException | HostIoException e) {
-                assertTrue(e.getMessage().startsWith(work + ": ") && !e.getMessage().contains("\n"),
-                        what + ": error must be one line naming the file: " + e.getMessage());
-                refused++;
-            } catch (Throwable t) {
-                fail(what + ": unexpected " + t, t);
-            }
-            if (!Arrays.equals(mutated, Files.readAllBytes(work))) {
-                fail(what + ": the file was written");
-            }
+            });
         }
+        int opened = tally.opened();
+        int refused = tally.refused();
         System.out.println("header fuzz: " + CASES + " cases, seed " + SEED + ": " + opened + " opened, " + refused + " refused");
         assertEquals(CASES, opened + refused);
         assertTrue(opened > 0 && refused > 0, "both outcomes exercised: opened " + opened + ", refused " + refused);

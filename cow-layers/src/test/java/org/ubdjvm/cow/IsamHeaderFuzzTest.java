@@ -14,6 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.testing.Disks;
+import org.ubdjvm.cow.testing.FuzzTally;
 import org.ubdjvm.hostio.HostIoException;
 import org.ubdjvm.hostio.SyncEngine;
 
@@ -40,42 +41,33 @@ class IsamHeaderFuzzTest {
         List<byte[]> bases = List.of(base(back, "512", 0), base(back, "4096", 1));
         Random random = new Random(SEED);
         Path work = dir.resolve("case.isam");
-        int opened = 0;
-        int refused = 0;
+        FuzzTally tally = new FuzzTally();
         for (int i = 0; i < CASES; i++) {
             byte[] mutated = mutate(bases.get(random.nextInt(bases.size())), random);
             Files.write(work, mutated);
             String what = "case " + i + " (seed " + SEED + ")";
-            try (BlockImage image = FormatTable.standard().open(OpenSpec.of(work, new SyncEngine()).withFormat(IsamFormat.NAME))) {
-                BlockIo.read(image, 0, ByteBuffer.allocate((int) image.capacity()));
-                BlockIo.flush(image);
-                opened++;
-            } catch (ImageException | HostIoException e) {
-                requireOneLine(work, what, e);
-                refused++;
-            } catch (Throwable t) {
-                fail(what + ": unexpected " + t, t);
-            }
+            tally.attempt(work, mutated, what,
+                    () -> FormatTable.standard().open(OpenSpec.of(work, new SyncEngine()).withFormat(IsamFormat.NAME)),
+                    image -> {
+                        BlockIo.read(image, 0, ByteBuffer.allocate((int) image.capacity()));
+                        BlockIo.flush(image);
+                    });
             try {
                 FormatTable.standard().check(OpenSpec.of(work, new SyncEngine()).withFormat(IsamFormat.NAME), false);
             } catch (ImageException | HostIoException e) {
-                requireOneLine(work, what + " check", e);
+                FuzzTally.requireOneLine(work, what + " check", e);
             } catch (Throwable t) {
                 fail(what + ": check failed with " + t, t);
             }
-            if (!Arrays.equals(mutated, Files.readAllBytes(work))) {
-                fail(what + ": the file was written");
-            }
+            FuzzTally.requireUnchanged(work, mutated, what + " check");
         }
+        int opened = tally.opened();
+        int refused = tally.refused();
         System.out.println("ISAM fuzz: " + CASES + " cases, seed " + SEED + ": " + opened + " opened, " + refused + " refused");
         assertEquals(CASES, opened + refused);
         assertTrue(opened > 0 && refused > 0, "both outcomes exercised: opened " + opened + ", refused " + refused);
     }
 
-    private static void requireOneLine(Path work, String what, IOException e) {
-        assertTrue(e.getMessage().startsWith(work + ": ") && !e.getMessage().contains("\n"),
-                what + ": error must be one line naming the file: " + e.getMessage());
-    }
 
     /** An ISAM file over {@code back} with sectors written here and there and one range discarded. */
     private byte[] base(Path back, String unit, int n) throws IOException {
