@@ -406,37 +406,32 @@ class HostileInputTest {
         assertEquals(2, after.exit(), "the next open finds it gone: " + after);
     }
 
-    /** Waits until process {@code p} holds {@code file} open (its /proc/PID/fd). */
+    /** Waits until process {@code p} runs a thread named {@code name} (its /proc/PID/task/N/comm). */
     private static void awaitThread(Process p, String name) throws Exception {
-        Path tasks = Path.of("/proc", String.valueOf(p.pid()), "task");
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (p.isAlive() && System.nanoTime() < until) {
-            try (Stream<Path> threads = Files.list(tasks)) {
-                if (threads.anyMatch(t -> {
-                    try {
-                        return Files.readString(t.resolve("comm")).strip().equals(name);
-                    } catch (IOException gone) {
-                        return false;
-                    }
-                })) {
-                    return;
-                }
-            } catch (IOException gone) {
-                break;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the run never started its thread " + name);
+        awaitProcEntry(p, "task", t -> Files.readString(t.resolve("comm")).strip().equals(name),
+                "the run never started its thread " + name);
     }
 
+    /** Waits until process {@code p} holds {@code file} open (its /proc/PID/fd). */
     private static void awaitOpen(Process p, Path file) throws Exception {
-        Path fds = Path.of("/proc", String.valueOf(p.pid()), "fd");
+        awaitProcEntry(p, "fd", fd -> Files.readSymbolicLink(fd).equals(file), file + " was never opened by the run");
+    }
+
+    /** A test of one entry of /proc/PID/DIR, which may vanish while it is read (then it does not match). */
+    @FunctionalInterface
+    private interface ProcEntryTest {
+        boolean matches(Path entry) throws IOException;
+    }
+
+    /** Polls /proc/PID/{@code dir} (up to 60 s, while {@code p} lives) until an entry matches. */
+    private static void awaitProcEntry(Process p, String dir, ProcEntryTest test, String never) throws Exception {
+        Path entries = Path.of("/proc", String.valueOf(p.pid()), dir);
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (p.isAlive() && System.nanoTime() < until) {
-            try (Stream<Path> open = Files.list(fds)) {
-                if (open.anyMatch(fd -> {
+            try (Stream<Path> listed = Files.list(entries)) {
+                if (listed.anyMatch(e -> {
                     try {
-                        return Files.readSymbolicLink(fd).equals(file);
+                        return test.matches(e);
                     } catch (IOException gone) {
                         return false;
                     }
@@ -448,7 +443,7 @@ class HostileInputTest {
             }
             Thread.sleep(10);
         }
-        throw new AssertionError(file + " was never opened by the run");
+        throw new AssertionError(never);
     }
 
     private Ubd.Result runAtOnce(List<String> args) {
