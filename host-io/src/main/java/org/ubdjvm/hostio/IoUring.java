@@ -86,6 +86,8 @@ final class IoUring implements KernelQueue {
     /** Our copy of the CQ head: written only under the engine's reap lock, by whichever thread takes answers. */
     private int cqHeadLocal;
     private long submitCalls;
+    /** False only for {@link IoWqKeeper}'s own ring, whose submissions are what keeps a thread. */
+    private boolean keepsSubmitters = true;
     private final boolean timedWaits;
     /**
      * The reaper's own struct io_uring_getevents_arg (24 bytes) followed by its struct __kernel_timespec (16 bytes):
@@ -184,6 +186,28 @@ final class IoUring implements KernelQueue {
         }
     }
 
+    /** {@link IoWqKeeper}'s ring: one entry, never closed, submitting to it keeps nobody (it is the keeper). */
+    static IoUring openKeeper() throws IOException {
+        IoUring keeper = open(1);
+        keeper.keepsSubmitters = false;
+        return keeper;
+    }
+
+    /**
+     * One NOP submitted by the calling thread, which gives that thread a node for this ring in its io_uring task
+     * context; its answer is taken at once, so the one-entry completion ring never fills. Caller serialises.
+     */
+    void nopFromThisThread() {
+        int at = claimSqe();
+        sqes.put(at, IORING_OP_NOP);
+        sqes.putLong(at + 32, WAKE);
+        publishSqe();
+        flush();
+        while (poll((slot, result) -> { }) == 0) {
+            LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
+        }
+    }
+
     private static Mapping map(int ringFd, long length, long offset, String what) throws IOException {
         long address = LinuxNatives.mmap(0, length, LinuxNatives.PROT_READ | LinuxNatives.PROT_WRITE,
                 LinuxNatives.MAP_SHARED | LinuxNatives.MAP_POPULATE, ringFd, offset);
@@ -269,6 +293,9 @@ final class IoUring implements KernelQueue {
     @Override
     public void flush() {
         int pending = sqTailLocal - (int) INT.getAcquire(sq, sqHead);
+        if (pending > 0 && keepsSubmitters) {
+            IoWqKeeper.keepCurrentThread(); // before this thread can first hand a request to io-wq: see IoWqKeeper
+        }
         int retries = 0;
         while (pending > 0) {
             long r = LinuxNatives.syscall(LinuxNatives.SYS_IO_URING_ENTER, ringFd, pending, 0, 0, 0, 0);
