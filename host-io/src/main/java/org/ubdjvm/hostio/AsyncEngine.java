@@ -156,6 +156,11 @@ public final class AsyncEngine implements IoEngine {
         return queue.name();
     }
 
+    /** The kernel queue underneath (tests). */
+    KernelQueue kernelQueue() {
+        return queue;
+    }
+
     /** Requests in flight at most. */
     public int depth() {
         return slots.length;

@@ -21,11 +21,14 @@ import java.io.IOException;
  *
  * <p>A thread that has submitted once to the keeper ring has a node in its task context for as long as it lives, so
  * its task context never empties and the flag is never set: the thread keeps its last idle worker, as every kernel
- * before the change did. Cost: one NOP per thread, once.
+ * before the change did. Cost: one NOP per thread, once. Kept per platform thread (the project targets Java 17: no
+ * virtual threads, whose carrier could change between submissions).
  */
 final class IoWqKeeper {
     private static final Object LOCK = new Object();
     private static final ThreadLocal<Boolean> KEPT = new ThreadLocal<>();
+    /** Tests turn it off to show the loss it prevents ({@code IoWqStrandSoak}); nothing else does. */
+    static volatile boolean enabled = true;
     /** Opened on first use, never closed: its lifetime is what keeps the task contexts non-empty. */
     private static IoUring ring;
     /** Why the keeper ring could not be opened, once; then threads are left as the kernel treats them. */
@@ -36,7 +39,7 @@ final class IoWqKeeper {
 
     /** Registers the calling thread with the keeper ring unless it already is; cheap after the first call. */
     static void keepCurrentThread() {
-        if (KEPT.get() != null) {
+        if (KEPT.get() != null || !enabled) {
             return;
         }
         synchronized (LOCK) {
@@ -48,7 +51,11 @@ final class IoWqKeeper {
                 }
             }
             if (ring != null) {
-                ring.nopFromThisThread();
+                try {
+                    ring.nopFromThisThread();
+                } catch (IOException | RuntimeException e) {
+                    // The workaround must never fail a request: this thread is then left as the kernel treats it.
+                }
             }
         }
         KEPT.set(Boolean.TRUE);
