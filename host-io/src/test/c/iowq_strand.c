@@ -11,7 +11,7 @@
 //
 // Each runner thread (pinned to CPU 0; its io-wq pinned to CPU 1 with IORING_REGISTER_IOWQ_AFF) loops:
 // short read past EOF (punted to io-wq on tmpfs) as the first request on a ring another thread made; wait
-// for its CQE (2 s bound); close the ring; epoll_wait, which returns EINTR when the ring teardown's task_work
+// for its CQE (10 s bound); close the ring; epoll_wait, which returns EINTR when the ring teardown's task_work
 // (io_tctx_exit_cb -> io_uring_del_tctx_node -> io_wq_set_exit_on_idle) has run on this thread; spin 0-60 us.
 // A ticker thread on CPU 1 interrupts the exiting worker often, widening its window.
 #define _GNU_SOURCE
@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <time.h>
 #include <errno.h>
+#include <dirent.h>
 
 struct ring { int fd; char *sq; struct io_uring_sqe *sqes; struct io_uring_params p; size_t size; };
 
@@ -109,8 +110,19 @@ static void *run(void *arg) {
         struct io_uring_sqe *s = next_sqe(&r);
         s->opcode = IORING_OP_READ; s->fd = fd; s->addr = (unsigned long)buf; s->len = sizeof buf; s->off = 0;
         submit_one(&r);
-        if (wait_cqe(&r, 2000)) {
-            printf("LOST: thread %d, after %ld teardowns: the read's SQE was consumed, no CQE in 2 s\n", p->id, (long)teardowns);
+        if (wait_cqe(&r, 10000)) { // 10 s: longer than any scheduling stall of a loaded VM and io-wq's 5 s idle timeout
+            char me[32], comm[64], task[300]; int own = 0;
+            snprintf(me, sizeof me, "iou-wrk-%ld\n", (long)syscall(SYS_gettid));
+            DIR *d = opendir("/proc/self/task"); struct dirent *e;
+            while ((e = readdir(d))) {
+                snprintf(task, sizeof task, "/proc/self/task/%s/comm", e->d_name);
+                FILE *c = fopen(task, "r");
+                if (c && fgets(comm, sizeof comm, c) && !strcmp(comm, me)) own++;
+                if (c) fclose(c);
+            }
+            closedir(d);
+            printf("LOST: thread %d, after %ld teardowns: the read's SQE was consumed, no CQE in 10 s; io-wq workers of"
+                   " this thread: %d\n", p->id, (long)teardowns, own);
             char f[64], line[128]; snprintf(f, sizeof f, "/proc/self/fdinfo/%d", r.fd);
             FILE *in = fopen(f, "r");
             while (in && fgets(line, sizeof line, in)) if (strstr(line, "Sq") == line || strstr(line, "Cq") == line) fputs(line, stdout);
