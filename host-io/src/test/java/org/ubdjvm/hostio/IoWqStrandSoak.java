@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -99,7 +101,7 @@ class IoWqStrandSoak {
         int epoll = (int) LinuxNatives.syscall(SYS_EPOLL_CREATE1, 0, 0, 0, 0, 0, 0);
         Memory event = new Memory(16);
         Random random = new Random();
-        AsyncEngine engine = makers.submit(() -> AsyncEngine.ioUring(8)).get();
+        AsyncEngine engine = makers.submit(IoWqStrandSoak::engineWithoutStallWatch).get();
         boolean first = true;
         while (System.nanoTime() < end && !lost.isDone()) {
             CompletableFuture<Long> read = new CompletableFuture<>();
@@ -114,13 +116,13 @@ class IoWqStrandSoak {
                         IORING_REGISTER_IOWQ_AFF, Pointer.nativeValue(cpu1), 128, 0, 0);
             }
             try {
-                read.get(3, TimeUnit.SECONDS);
+                read.get(10, TimeUnit.SECONDS); // past any stall of a loaded VM and io-wq's 5 s idle timeout
             } catch (TimeoutException t) {
                 lost.complete(Thread.currentThread().getName() + " lost a read after " + teardowns.get()
                         + " ring teardowns: " + engine.describeInFlight());
                 break;
             }
-            AsyncEngine next = makers.submit(() -> AsyncEngine.ioUring(8)).get(); // not in this thread's context
+            AsyncEngine next = makers.submit(IoWqStrandSoak::engineWithoutStallWatch).get(); // not in this thread's context
             closers.submit(engine::close).get();
             engine = next;
             LinuxNatives.syscall(SYS_EPOLL_WAIT, epoll, Pointer.nativeValue(event), 1, 200, 0, 0);
@@ -132,6 +134,11 @@ class IoWqStrandSoak {
         }
         engine.close();
         LinuxNatives.close(epoll);
+    }
+
+    /** The stall watch would ask a lost read back after 5 s and send it again: this test wants to see it lost. */
+    private static AsyncEngine engineWithoutStallWatch() throws IOException {
+        return AsyncEngine.ioUring(8, Duration.ofSeconds(AsyncEngine.CLOSE_TIMEOUT_SECONDS), Duration.ZERO);
     }
 
     private static void pin(int cpu) {
