@@ -20,7 +20,8 @@ import org.ubdjvm.hostio.OpenMode;
  *   layer opens although the base's mtime no longer matches its header;</li>
  *   <li>the runs the layers above the base hold are copied into the base, which is then synced. Until now no layer
  *   above it has changed, so every layer still reads what it read before: their held sectors win, and the base
- *   changed only under those;</li>
+ *   changed only under those (short gaps between them that the base holds are rewritten too, with the bytes they
+ *   hold: see {@link #heldAbove});</li>
  *   <li>the header of the layer just above the base records the base's new mtime (one checked sector);</li>
  *   <li>unless kept, the top forgets what it held (its bitmap cleared): the base holds the same bytes;</li>
  *   <li>the base is fsynced (its mtime, which fdatasync may leave behind, must be durable before the journal goes),
@@ -36,6 +37,8 @@ import org.ubdjvm.hostio.OpenMode;
  *               backing, since emptying the top would then expose the layers between, which the commit left behind
  */
 public record ImageCommit(Path top, String format, Path base, boolean keep) implements ImageJob {
+    /** Largest gap between held runs that {@link #heldAbove} copies across (see there why). */
+    static final long JOINED_GAP = 64 << 10;
 
     /** Runs the commit; {@code engine} carries the copy; notices go to {@code warnings}. */
     @Override
@@ -132,12 +135,39 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
                 + String.join(" -> ", chain.stream().map(l -> l.filename().toString()).toList()) + ")");
     }
 
-    /** The runs of {@code [0, end)} some layer above depth {@code baseDepth} holds. */
+    /**
+     * What the commit copies: the runs of {@code [0, end)} some layer above depth {@code baseDepth} holds, joined
+     * into one span across each gap of at most {@link #JOINED_GAP} bytes that the base itself holds. Copying a span
+     * rewrites such gaps with the bytes they already hold (read through the top, they are the base's), which costs
+     * little next to the alternative: a layer written in scattered 4 KiB blocks would otherwise be copied as
+     * hundreds of thousands of small scattered writes, several times slower to issue and to reach the disk than
+     * large sequential ones. A gap no layer holds, or one a layer below the base holds, is never written: the base
+     * would then hold what it did not.
+     */
     static List<Allocation> heldAbove(BlockImage image, int baseDepth, long end) throws IOException {
         if (end == 0) {
             return List.of();
         }
-        return image.allocationMap(0, end).stream().filter(a -> !a.zeros() && a.depth() < baseDepth).toList();
+        List<Allocation> spans = new ArrayList<>();
+        Allocation span = null;
+        boolean gapRewritable = true; // every run since the span's end is the base's own
+        for (Allocation a : image.allocationMap(0, end)) {
+            if (a.zeros() || a.depth() >= baseDepth) {
+                gapRewritable &= a.depth() == baseDepth;
+            } else if (span != null && gapRewritable && a.offset() - span.end() <= JOINED_GAP) {
+                span = new Allocation(span.offset(), a.end() - span.offset(), Math.min(span.depth(), a.depth()));
+            } else {
+                if (span != null) {
+                    spans.add(span);
+                }
+                span = a;
+                gapRewritable = true;
+            }
+        }
+        if (span != null) {
+            spans.add(span);
+        }
+        return spans;
     }
 
     private static BlockImage open(FormatTable table, OpenSpec spec, List<BlockImage> opened) throws IOException {

@@ -87,9 +87,12 @@ public final class ImageCopy {
             throw new IllegalArgumentException("copy of " + capacity + " bytes into an image of " + to.capacity());
         }
         int unit = Math.max(Math.max(from.sectorSize(), to.sectorSize()), ZERO_BLOCK);
-        ByteBuffer buf = ByteBuffer.allocate(Math.max(CHUNK, unit));
+        // direct: the JDK copies a heap buffer through a direct one of its own on every read and write
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(CHUNK, unit) + ZERO_BLOCK).alignedSlice(ZERO_BLOCK);
+        buf.limit(Math.max(CHUNK, unit));
+        int chunk = buf.limit();
         for (long at = 0; at < capacity; at += buf.limit()) {
-            buf.clear().limit((int) Math.min(buf.capacity(), capacity - at));
+            buf.clear().limit((int) Math.min(chunk, capacity - at));
             if (!heldByNoLayer(from, at, buf.limit())) {
                 BlockIo.read(from, at, buf);
                 writeNonZeroBlocks(to, buf, at, unit);

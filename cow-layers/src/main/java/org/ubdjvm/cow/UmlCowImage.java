@@ -11,7 +11,8 @@ import org.ubdjvm.hostio.IoEngine;
 
 /**
  * A UML COW file over any {@link BlockImage}: sector s comes from the COW data area when its bit is set, else from
- * the layer below. Reads are split into runs of sectors by bitmap and each run is served by its own layer, so a
+ * the layer below. Reads are split into runs of sectors by bitmap and each run is served by its own layer (a read
+ * crossing many runs reads each layer's whole range once and copies this layer's runs over: {@link SectorRuns}), so a
  * request that mixes both is right (the 6.1 kernel advances the buffer by the last run only when one page mixes
  * them; we do not copy that). A write lands in the data area; its bit is set in the bitmap's page cache when the
  * data write completes and reaches the file at the next flush (or when its page is evicted), after an fdatasync of the
@@ -28,6 +29,7 @@ final class UmlCowImage implements BlockImage {
     private final boolean syncWrites;
     private final int ss;
     private final long dataOffset;
+    private final ScratchBuffers scratchBuffers;
 
     UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
                 boolean syncWrites) {
@@ -41,6 +43,7 @@ final class UmlCowImage implements BlockImage {
         this.ss = header.sectorSize();
         this.dataOffset = header.dataOffset();
         this.flusher = new MetadataFlusher(cow, engine, bitmap.pages());
+        this.scratchBuffers = new ScratchBuffers(SectorRuns.GATHER_MAX, Math.max(cow.directAlignment(), 4096));
     }
 
     @Override
@@ -63,35 +66,64 @@ final class UmlCowImage implements BlockImage {
         int length = dst.remaining();
         int start = dst.position();
         long first = offset / ss;
-        long end = first + length / ss;
+        SectorRuns runs;
+        try {
+            runs = SectorRuns.of(bitmap, first, first + length / ss, ss);
+        } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
+            done.done(0, e);
+            return;
+        }
+        if (runs.worthGathering(length)) {
+            readGathered(first, dst, runs, done);
+            return;
+        }
         Join join = new Join(done, length);
-        for (long s = first; s < end; ) {
-            boolean inCow;
-            long runEnd;
-            try {
-                inCow = bitmap.get(s);
-                runEnd = bitmap.runEnd(s, end, inCow);
-            } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
-                join.fork();
-                join.done(0, e);
-                break;
-            }
-            int from = start + (int) ((s - first) * ss);
-            int to = start + (int) ((runEnd - first) * ss);
+        for (int i = 0; i < runs.count(); i++) {
+            int from = start + runs.from(i);
+            int to = start + runs.to(i);
+            long at = first * ss + runs.from(i);
             ByteBuffer part = dst.duplicate().limit(to).position(from);
             join.fork();
-            if (inCow) {
-                engine.read(cow, part, dataOffset + s * ss, (n, e) -> {
+            if (runs.held(i)) {
+                engine.read(cow, part, dataOffset + at, (n, e) -> {
                     if (e == null && n < to - from) {
                         Zeros.fill(dst, from + (int) n, to); // a hole past the end of a sparse COW file
                     }
                     join.done(n, e);
                 });
             } else {
-                LayerBelow.read(backing, s * ss, part, from, to, dst, join);
+                LayerBelow.read(backing, at, part, from, to, dst, join);
             }
-            s = runEnd;
         }
+        engine.submit();
+        join.arm();
+    }
+
+    /**
+     * A read crossing many runs, as two host requests ({@link SectorRuns#GATHER_ABOVE} says why): the layer below's
+     * whole range into {@code dst}, this layer's data for the whole range into a scratch buffer, then its runs copied
+     * over the first.
+     */
+    private void readGathered(long first, ByteBuffer dst, SectorRuns runs, IoCompletion done) {
+        int length = dst.remaining();
+        int start = dst.position();
+        ByteBuffer scratch = scratchBuffers.take(length);
+        Join join = new Join((n, e) -> {
+            if (e == null) {
+                runs.overlay(scratch, dst, start);
+            }
+            scratchBuffers.give(scratch);
+            done.done(n, e);
+        }, length);
+        join.fork();
+        LayerBelow.read(backing, first * ss, dst.duplicate(), start, start + length, dst, join);
+        join.fork();
+        engine.read(cow, scratch, dataOffset + first * ss, (n, e) -> {
+            if (e == null && n < length) {
+                Zeros.fill(scratch, (int) n, length); // a hole past the end of a sparse COW file
+            }
+            join.done(n, e);
+        });
         engine.submit();
         join.arm();
     }

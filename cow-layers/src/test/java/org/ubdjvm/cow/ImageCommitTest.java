@@ -134,6 +134,52 @@ class ImageCommitTest {
         assertTrue(notInChain.getMessage().contains("is not in its backing chain"), notInChain.getMessage());
     }
 
+    /**
+     * The copy joins held runs across short gaps the base holds (rewriting them with their own bytes), never across
+     * a gap a layer below the base holds, nor a long one; committing into a middle layer leaves the raw's sectors
+     * unheld by it. (Broken on purpose twice: joining every short gap, the middle layer came to hold block 3; with no
+     * bound on the gap, block 100 joined the span before it.)
+     */
+    @Test
+    void shortGapsTheBaseHoldsAreCopiedAcrossAndNoOthers() throws IOException {
+        int block = 4096;
+        Path back = base("back.img", MIB);
+        Path mid = dir.resolve("mid.cow");
+        TABLE.create(CreateSpec.of(mid, "cow").withBacking(back));
+        writeBlocks(mid, 1);
+        Path top = dir.resolve("top.cow");
+        TABLE.create(CreateSpec.of(top, "cow").withBacking(mid));
+        writeBlocks(top, 0, 2, 4, 100);
+        byte[] before = disk(top);
+        try (SyncEngine engine = new SyncEngine();
+             BlockImage image = TABLE.open(OpenSpec.of(top, engine).withReadOnly(true))) {
+            assertEquals(List.of(new Allocation(0, 3 * block, 0), new Allocation(4 * block, block, 0),
+                    new Allocation(100 * block, block, 0)), ImageCommit.heldAbove(image, 1, MIB), "into mid");
+            assertEquals(List.of(new Allocation(0, 5 * block, 0), new Allocation(100 * block, block, 0)),
+                    ImageCommit.heldAbove(image, 2, MIB), "into back");
+        }
+        try (SyncEngine engine = new SyncEngine()) {
+            commit(top, mid, false, engine);
+        }
+        assertArrayEquals(before, disk(top));
+        try (SyncEngine engine = new SyncEngine();
+             BlockImage image = TABLE.open(OpenSpec.of(mid, engine).withReadOnly(true))) {
+            assertEquals(1, image.allocation(3 * block, block).depth(), "block 3 is still the raw's");
+            assertEquals(0, image.allocation(0, 3 * block).depth());
+        }
+    }
+
+    /** Writes 4 KiB blocks {@code blocks} of {@code image} with bytes unlike any other. */
+    private static void writeBlocks(Path image, int... blocks) throws IOException {
+        try (SyncEngine engine = new SyncEngine(); BlockImage open = TABLE.open(OpenSpec.of(image, engine))) {
+            for (int b : blocks) {
+                byte[] data = new byte[4096];
+                new Random(b * 31L + image.hashCode()).nextBytes(data);
+                BlockIo.write(open, b * 4096L, ByteBuffer.wrap(data));
+            }
+        }
+    }
+
     @Test
     void aRawImageHasNothingToCommitInto() throws IOException {
         Path back = base("back.img", MIB);

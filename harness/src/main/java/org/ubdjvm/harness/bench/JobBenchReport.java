@@ -12,8 +12,9 @@ import org.ubdjvm.harness.ByteSize;
  * copies of one stack, the speed ratio peer seconds / ubd seconds (above 1: ubd is faster), and its median.
  *
  * @param cache how the page cache was prepared for every run, said in the report
+ * @param sync  when each tool's clock stopped: with its output durable, or when it returned
  */
-public record JobBenchReport(BenchTarget target, String engine, long size, double dirty, String cache,
+public record JobBenchReport(BenchTarget target, String engine, long size, double dirty, String cache, SyncMode sync,
                              List<String> peers, List<Repeat> repeats) {
     /** One round: ubd's seconds, then each peer's in {@link #peers} order. */
     public record Repeat(double ubdSeconds, List<Double> peerSeconds) {
@@ -27,8 +28,9 @@ public record JobBenchReport(BenchTarget target, String engine, long size, doubl
     }
 
     public void human(PrintWriter out) {
-        out.printf("bench: %s of a %s stack, %.0f%% written in 4 KiB runs, engine %s; %s%n", target,
+        out.printf("bench: %s of a %s stack, %.0f%% written in 4 KiB runs, engine %s; page cache %s%n", target,
                 ByteSize.human(size), dirty * 100, engine, cache);
+        out.printf("sync=%s: %s; ubd runs as %s%n", sync, sync.meaning(), JobBenchmark.UBD_RUNS);
         for (int i = 0; i < repeats.size(); i++) {
             Repeat r = repeats.get(i);
             out.printf("repeat %d: ubd %.3f s", i + 1, r.ubdSeconds());
@@ -46,7 +48,8 @@ public record JobBenchReport(BenchTarget target, String engine, long size, doubl
     public String json() throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
-        root.put("target", target.name()).put("engine", engine).put("page-cache", cache);
+        root.put("target", target.name()).put("engine", engine).put("page-cache", cache).put("sync", sync.name())
+                .put("sync-meaning", sync.meaning()).put("ubd-runs", JobBenchmark.UBD_RUNS);
         root.putObject("workload").put("size", size).put("dirty", dirty).put("run-size", 4096);
         var list = root.putArray("repeats");
         for (Repeat r : repeats) {

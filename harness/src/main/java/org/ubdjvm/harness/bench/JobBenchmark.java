@@ -31,12 +31,15 @@ import org.ubdjvm.hostio.IoEngines;
  * from the base, as the writes through qemu-io would allocate them); then, each repeat, every tool on fresh copies:
  * convert = {@code ubd convert -O raw} vs {@code uml_moo COW OUT} vs {@code qemu-img convert -O raw}; commit =
  * {@code ubd commit} vs {@code uml_moo -d} vs {@code qemu-img commit}. ubd runs in this JVM (its library calls, no
- * JVM start), the peers as processes. Page cache: before each run the tool's inputs are read once (warm), and the
- * timing ends after an fsync of what the tool wrote, so every tool pays for making its output durable.
+ * JVM start), the peers as processes. Page cache: before each run the tool's inputs are fsynced and read once
+ * (warm, nothing dirty), the same for every tool; the timing ends as {@link SyncMode} says: by default after an fsync
+ * of what the tool wrote, so every tool pays for making its output durable.
  */
 public final class JobBenchmark {
     public static final List<String> PEERS = List.of("uml_moo", QemuImgPeer.NAME);
-    static final String CACHE = "warm: inputs read before each run; the tool's output fsynced inside its time";
+    static final String CACHE = "warm: inputs fsynced and read before each run, the same for every tool";
+    /** How ubd runs, said in the report: its times have no JVM start in them. */
+    static final String UBD_RUNS = "library calls in the bench's JVM (no JVM start; the first repeat is the JIT's first)";
     private static final int RUN = 4096;
     private static final FormatTable TABLE = FormatTable.standard();
 
@@ -45,11 +48,12 @@ public final class JobBenchmark {
     private final double dirty;
     private final Path work;
     private final String engine;
+    private final SyncMode sync;
     private final List<String> peers = new ArrayList<>();
     private final List<PeerProgram> programs = new ArrayList<>();
 
     /** {@code work}: a folder for the stack and its copies (about four times {@code size} at most). */
-    public JobBenchmark(BenchTarget target, long size, double dirty, Path work, String engine) {
+    public JobBenchmark(BenchTarget target, long size, double dirty, Path work, String engine, SyncMode sync) {
         if (target != BenchTarget.convert && target != BenchTarget.commit) {
             throw new IllegalArgumentException("target " + target);
         }
@@ -64,6 +68,7 @@ public final class JobBenchmark {
         this.dirty = dirty;
         this.work = work;
         this.engine = engine;
+        this.sync = sync;
     }
 
     /** Adds a peer by name; false if named twice. */
@@ -108,7 +113,7 @@ public final class JobBenchmark {
                 }
                 rounds.add(new JobBenchReport.Repeat(ubd, others));
             }
-            return new JobBenchReport(target, engine, size, dirty, CACHE, List.copyOf(peers), rounds);
+            return new JobBenchReport(target, engine, size, dirty, CACHE, sync, List.copyOf(peers), rounds);
         } finally {
             deleteTree(dir);
         }
@@ -143,10 +148,10 @@ public final class JobBenchmark {
                     try (BlockImage top = TABLE.open(OpenSpec.of(inputs[1], e).withReadOnly(true))) {
                         ImageCopy.convert(top, CreateSpec.of(out, "raw"), TABLE, e, ProgressListener.NONE);
                     }
-                    fsync(out);
+                    durable(out);
                 } else {
                     new ImageCommit(inputs[1], null, null, false).run(TABLE, e, w -> { }, ProgressListener.NONE);
-                    fsync(inputs[0], inputs[1]);
+                    durable(inputs[0], inputs[1]);
                 }
             });
         }
@@ -157,10 +162,10 @@ public final class JobBenchmark {
         return timed(dir, "uml_moo", base, cow, null, (inputs, out) -> {
             if (target == BenchTarget.convert) {
                 umlMoo.run(List.of("-b", inputs[0].toString(), inputs[1].toString(), out.toString()), 3600);
-                fsync(out);
+                durable(out);
             } else {
                 umlMoo.run(List.of("-d", "-b", inputs[0].toString(), inputs[1].toString()), 3600);
-                fsync(inputs[0]);
+                durable(inputs[0]);
             }
         });
     }
@@ -174,10 +179,10 @@ public final class JobBenchmark {
                     if (target == BenchTarget.convert) {
                         qemuImg.run(List.of("convert", "-f", "qcow2", "-O", "raw", inputs[1].toString(), out.toString()),
                                 3600);
-                        fsync(out);
+                        durable(out);
                     } else {
                         qemuImg.run(List.of("commit", "-q", "-f", "qcow2", inputs[1].toString()), 3600);
-                        fsync(inputs[0], inputs[1]);
+                        durable(inputs[0], inputs[1]);
                     }
                 });
     }
@@ -224,6 +229,13 @@ public final class JobBenchmark {
     private static void warm(Path... files) throws IOException {
         for (Path f : files) {
             BenchFile.warm(f, Files.size(f));
+        }
+    }
+
+    /** Makes what a tool wrote durable inside its time, when {@link #sync} says so. */
+    private void durable(Path... files) throws IOException {
+        if (sync == SyncMode.all) {
+            fsync(files);
         }
     }
 

@@ -21,6 +21,7 @@ import org.ubdjvm.harness.bench.Benchmark;
 import org.ubdjvm.harness.bench.NbdBenchmark;
 import org.ubdjvm.harness.bench.JobBenchReport;
 import org.ubdjvm.harness.bench.JobBenchmark;
+import org.ubdjvm.harness.bench.SyncMode;
 import org.ubdjvm.harness.bench.RingBenchmark;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
@@ -65,6 +66,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dirty", defaultValue = "50%", paramLabel = "FRACTION",
             description = "convert/commit: the share of the disk written in the top, in 4 KiB runs (default: ${DEFAULT-VALUE})")
     String dirty;
+
+    @Option(names = "--sync", defaultValue = "all", paramLabel = "all|none",
+            description = "convert/commit: all: each tool's time ends once its output is fsynced (tool start to data durable); "
+                    + "none: when the tool returns (qemu-img convert and uml_moo do not sync; ubd's jobs always do) (default: ${DEFAULT-VALUE})")
+    SyncMode sync;
 
     @Option(names = "--ramp-time", defaultValue = "1s", paramLabel = "TIME",
             description = "run this long before measuring, ubd and fio alike (default: ${DEFAULT-VALUE})")
@@ -282,7 +288,7 @@ final class BenchCommand implements Callable<Integer> {
         JobBenchmark job;
         try {
             Path folder = file != null ? file.toAbsolutePath().getParent() : Path.of(System.getProperty("java.io.tmpdir"));
-            job = new JobBenchmark(target, ByteSize.parse(size), percent(dirty), folder, resolveEngine(64));
+            job = new JobBenchmark(target, ByteSize.parse(size), percent(dirty), folder, resolveEngine(64), sync);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

@@ -189,7 +189,10 @@ class BenchCommandTest {
         assertEquals(2, Ubd.run("bench", "--target=ring", "--producers=0").exit());
     }
 
-    /** Smoke only, at 8 MiB: every tool ran on its copy and each speed ratio is a positive number. */
+    /**
+     * Smoke only, at 8 MiB: every tool ran on its copy, each speed ratio is a positive number, and the report says
+     * when the clocks stopped (--sync). (Broken on purpose once by ignoring --sync: "none" came back as "all".)
+     */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"convert", "commit"})
     void wholeImageJobsAgainstUmlMooAndQemuImg(String target) throws Exception {
@@ -198,6 +201,7 @@ class BenchCommandTest {
         JsonNode j = json(Ubd.run("bench", "--target=" + target, "--size=8M", "--dirty=50%", "--file=" + s(dir.resolve("x")),
                 "--compare=uml_moo,qemu-img", "--output=json"));
         assertEquals(target, j.get("target").asText());
+        assertEquals("all", j.get("sync").asText(), "by default every tool's output is made durable inside its time");
         for (String peer : List.of("uml_moo", "qemu-img")) {
             assertTrue(j.get("median-ratios").get(peer).get("speed").asDouble() > 0, j::toString);
         }
@@ -209,5 +213,9 @@ class BenchCommandTest {
         }
         assertEquals(2, Ubd.run("bench", "--target=" + target, "--size=8M", "--dirty=0", "--file=" + s(dir.resolve("x")))
                 .exit());
+        JsonNode none = json(Ubd.run("bench", "--target=" + target, "--size=4M", "--sync=none",
+                "--file=" + s(dir.resolve("x")), "--compare=uml_moo", "--output=json"));
+        assertEquals("none", none.get("sync").asText());
+        assertTrue(none.get("sync-meaning").asText().startsWith("no fsync by the bench"), none::toString);
     }
 }
