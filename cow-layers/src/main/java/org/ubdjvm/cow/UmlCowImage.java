@@ -29,6 +29,9 @@ final class UmlCowImage implements BlockImage {
     private final int ss;
     private final long dataOffset;
 
+    private final Recycler<FilledRead> reads = new Recycler<>(64, () -> new FilledRead(this.reads));
+    private final Recycler<Allocated> allocations = new Recycler<>(64, Allocated::new);
+
     UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
                 boolean syncWrites) {
         this.cow = cow;
@@ -61,9 +64,33 @@ final class UmlCowImage implements BlockImage {
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
         int length = dst.remaining();
-        int start = dst.position();
         long first = offset / ss;
         long end = first + length / ss;
+        boolean inCow;
+        long runEnd;
+        try {
+            inCow = bitmap.get(first);
+            runEnd = bitmap.runEnd(first, end, inCow);
+        } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
+            done.done(0, e);
+            return;
+        }
+        // The common case, one layer holds the whole request: the caller's buffer goes down as it is, with no join
+        // and no views, so a request allocates nothing.
+        if (runEnd == end && inCow) {
+            engine.read(cow, dst, dataOffset + offset, reads.take().of(dst, done));
+            engine.submit();
+        } else if (runEnd == end && backing.capacity() - offset >= length) {
+            backing.read(offset, dst, done);
+        } else {
+            readRuns(dst, first, end, done);
+        }
+    }
+
+    /** A request whose sectors lie in several layers (or past the end of the one below): one part per run. */
+    private void readRuns(ByteBuffer dst, long first, long end, IoCompletion done) {
+        int length = dst.remaining();
+        int start = dst.position();
         Join join = new Join(done, length);
         for (long s = first; s < end; ) {
             boolean inCow;
@@ -104,7 +131,7 @@ final class UmlCowImage implements BlockImage {
             done.done(0, unaddressable);
             return;
         }
-        engine.write(cow, src.duplicate(), dataOffset + offset, allocated(offset, length, done));
+        engine.write(cow, src, dataOffset + offset, allocations.take().of(offset, length, src, done));
         engine.submit();
     }
 
@@ -119,7 +146,7 @@ final class UmlCowImage implements BlockImage {
             done.done(0, bad);
             return;
         }
-        engine.punchHole(cow, dataOffset + offset, length, allocated(offset, length, done));
+        engine.punchHole(cow, dataOffset + offset, length, allocations.take().of(offset, length, null, done));
     }
 
     /** V1/V2 files whose bitmap formula dropped the last bits cannot record those sectors. */
@@ -134,25 +161,56 @@ final class UmlCowImage implements BlockImage {
                 + " bitmap (the V1/V2 rounding bug; the kernel and uml_moo would not see it); convert to V3");
     }
 
-    /** After the data (or hole) is in place: set the bits, and with sync writes make them durable before completing. */
-    private IoCompletion allocated(long offset, long length, IoCompletion done) {
-        return (n, e) -> {
+    /**
+     * After the data (or hole) is in place: set the bits, and with sync writes make them durable before completing.
+     * One per write in flight, reused ({@link Recycler}): the write path allocates nothing per request.
+     */
+    private final class Allocated implements IoCompletion {
+        private long offset;
+        private long length;
+        /** The caller's buffer, whose position the engine moved: put back before the caller hears (null: discard). */
+        private ByteBuffer src;
+        private int srcStart;
+        private IoCompletion done;
+
+        Allocated of(long offset, long length, ByteBuffer src, IoCompletion done) {
+            this.offset = offset;
+            this.length = length;
+            this.src = src;
+            this.srcStart = src == null ? 0 : src.position();
+            this.done = done;
+            return this;
+        }
+
+        @Override
+        public void done(long n, IOException e) {
+            long at = offset;
+            long len = length;
+            ByteBuffer b = src;
+            int from = srcStart;
+            IoCompletion d = done;
+            src = null;
+            done = null;
+            allocations.give(this); // before the caller's completion, which may start the next request
+            if (b != null) {
+                b.position(from);
+            }
             if (e != null) {
-                done.done(0, e);
+                d.done(0, e);
                 return;
             }
             try {
-                bitmap.set(offset / ss, length / ss);
+                bitmap.set(at / ss, len / ss);
             } catch (IOException be) {
-                done.done(0, be);
+                d.done(0, be);
                 return;
             }
             if (syncWrites) {
-                flusher.flush((r, fe) -> done.done(fe == null ? length : 0, fe));
+                flusher.flush((r, fe) -> d.done(fe == null ? len : 0, fe));
             } else {
-                done.done(length, null);
+                d.done(len, null);
             }
-        };
+        }
     }
 
     @Override

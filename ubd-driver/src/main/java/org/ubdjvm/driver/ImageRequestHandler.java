@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.ubdjvm.cow.BlockImage;
+import org.ubdjvm.hostio.IoCompletion;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
 import org.ubdjvm.queue.RequestOp;
@@ -15,6 +16,9 @@ final class ImageRequestHandler implements RequestHandler {
     private volatile BlockImage image;
     private final FlushMode flushMode;
     private final boolean noTrim;
+    private static final int ADAPTERS_KEPT = 1 << 16;
+    /** Worker thread only: see {@link #adapter}. */
+    private final java.util.IdentityHashMap<RequestCompletion, IoCompletion> adapters = new java.util.IdentityHashMap<>();
     /** Worker thread only: a batch is open, its submits are held until endOfBatch. */
     private boolean plugged;
 
@@ -43,13 +47,13 @@ final class ImageRequestHandler implements RequestHandler {
             plugged = true;
         }
         switch (op) {
-            case READ -> image.read(offset, buffer, done::completed);
-            case WRITE -> image.write(offset, buffer, done::completed);
+            case READ -> image.read(offset, buffer, adapter(done));
+            case WRITE -> image.write(offset, buffer, adapter(done));
             case FLUSH -> {
                 if (flushMode == FlushMode.NONE) {
                     done.completed(0, null);
                 } else {
-                    image.flush(done::completed);
+                    image.flush(adapter(done));
                 }
             }
             case DISCARD -> {
@@ -57,10 +61,28 @@ final class ImageRequestHandler implements RequestHandler {
                     done.completed(0, new IOException(device + ": discard at offset " + offset
                             + " refused: discard is disabled (flag t)"));
                 } else {
-                    image.discard(offset, length, done::completed);
+                    image.discard(offset, length, adapter(done));
                 }
             }
         }
+    }
+
+    /**
+     * The image's completion for the ring's: one adapter per ring completion, kept, since the ring hands the same
+     * preallocated completion for every request through one slot (a {@code done::completed} per request was an
+     * allocation). Worker thread only. A ring that replaces completions (a timed-out slot's) grows the table; it is
+     * emptied when that passes {@link #ADAPTERS_KEPT}.
+     */
+    private IoCompletion adapter(RequestCompletion done) {
+        IoCompletion a = adapters.get(done);
+        if (a == null) {
+            if (adapters.size() >= ADAPTERS_KEPT) {
+                adapters.clear();
+            }
+            a = done::completed;
+            adapters.put(done, a);
+        }
+        return a;
     }
 
     /**
