@@ -16,8 +16,7 @@ final class RawImage implements BlockImage {
     private final IoEngine engine;
     private final long size;
 
-    private final Recycler<FilledRead> reads = new Recycler<>(64, () -> new FilledRead(this.reads));
-    private final Recycler<BufferKept> writes = new Recycler<>(64, () -> new BufferKept(this.writes));
+    private final Recycler<WholeTransfer> transfers = new Recycler<>(64, () -> new WholeTransfer(this.transfers));
 
     RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
@@ -42,13 +41,13 @@ final class RawImage implements BlockImage {
 
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
-        engine.read(file, dst, offset, reads.take().of(dst, done));
+        engine.read(file, dst, offset, transfers.take().ofRead(dst, done));
         engine.submit(); // async engines only queue until told
     }
 
     @Override
     public void write(long offset, ByteBuffer src, IoCompletion done) {
-        engine.write(file, src, offset, writes.take().of(src, done));
+        engine.write(file, src, offset, transfers.take().ofWrite(src, done));
         engine.submit();
     }
 

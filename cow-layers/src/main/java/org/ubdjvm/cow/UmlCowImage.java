@@ -29,7 +29,7 @@ final class UmlCowImage implements BlockImage {
     private final int ss;
     private final long dataOffset;
 
-    private final Recycler<FilledRead> reads = new Recycler<>(64, () -> new FilledRead(this.reads));
+    private final Recycler<WholeTransfer> transfers = new Recycler<>(64, () -> new WholeTransfer(this.transfers));
     private final Recycler<Allocated> allocations = new Recycler<>(64, Allocated::new);
 
     UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
@@ -66,25 +66,34 @@ final class UmlCowImage implements BlockImage {
         int length = dst.remaining();
         long first = offset / ss;
         long end = first + length / ss;
-        boolean inCow;
-        long runEnd;
+        long run;
         try {
-            inCow = bitmap.get(first);
-            runEnd = bitmap.runEnd(first, end, inCow);
+            run = run(first, end);
         } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
             done.done(0, e);
             return;
         }
         // The common case, one layer holds the whole request: the caller's buffer goes down as it is, with no join
         // and no views, so a request allocates nothing.
-        if (runEnd == end && inCow) {
-            engine.read(cow, dst, dataOffset + offset, reads.take().of(dst, done));
+        if (run == end) {
+            engine.read(cow, dst, dataOffset + offset, transfers.take().ofRead(dst, done));
             engine.submit();
-        } else if (runEnd == end && backing.capacity() - offset >= length) {
+        } else if (run == -end - 1 && backing.capacity() - offset >= length) {
             backing.read(offset, dst, done);
         } else {
             readRuns(dst, first, end, done);
         }
+    }
+
+    /**
+     * The run of sectors from {@code s} (before {@code end}) whose bits are alike, as one number so the hot path
+     * needs no object for it: the run's end when its bits are set (this layer's data), {@code -runEnd - 1} when they
+     * are clear (the layer below's).
+     */
+    private long run(long s, long end) throws IOException {
+        boolean inCow = bitmap.get(s);
+        long runEnd = bitmap.runEnd(s, end, inCow);
+        return inCow ? runEnd : -runEnd - 1;
     }
 
     /** A request whose sectors lie in several layers (or past the end of the one below): one part per run. */
@@ -93,16 +102,16 @@ final class UmlCowImage implements BlockImage {
         int start = dst.position();
         Join join = new Join(done, length);
         for (long s = first; s < end; ) {
-            boolean inCow;
-            long runEnd;
+            long run;
             try {
-                inCow = bitmap.get(s);
-                runEnd = bitmap.runEnd(s, end, inCow);
+                run = run(s, end);
             } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
                 join.fork();
                 join.done(0, e);
                 break;
             }
+            boolean inCow = run >= 0;
+            long runEnd = inCow ? run : -run - 1;
             int from = start + (int) ((s - first) * ss);
             int to = start + (int) ((runEnd - first) * ss);
             ByteBuffer part = dst.duplicate().limit(to).position(from);
