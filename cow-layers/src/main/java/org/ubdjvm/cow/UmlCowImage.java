@@ -140,7 +140,9 @@ final class UmlCowImage implements BlockImage {
             done.done(0, unaddressable);
             return;
         }
-        engine.write(cow, src, dataOffset + offset, allocations.take().of(offset, length, src, done));
+        // the buffer goes down as it is (its position put back by the transfer), then the bits are set
+        engine.write(cow, src, dataOffset + offset, transfers.take().ofWrite(src, allocations.take().of(offset, length,
+                done)));
         engine.submit();
     }
 
@@ -155,7 +157,7 @@ final class UmlCowImage implements BlockImage {
             done.done(0, bad);
             return;
         }
-        engine.punchHole(cow, dataOffset + offset, length, allocations.take().of(offset, length, null, done));
+        engine.punchHole(cow, dataOffset + offset, length, allocations.take().of(offset, length, done));
     }
 
     /** V1/V2 files whose bitmap formula dropped the last bits cannot record those sectors. */
@@ -177,16 +179,11 @@ final class UmlCowImage implements BlockImage {
     private final class Allocated implements IoCompletion {
         private long offset;
         private long length;
-        /** The caller's buffer, whose position the engine moved: put back before the caller hears (null: discard). */
-        private ByteBuffer src;
-        private int srcStart;
         private IoCompletion done;
 
-        Allocated of(long offset, long length, ByteBuffer src, IoCompletion done) {
+        Allocated of(long offset, long length, IoCompletion done) {
             this.offset = offset;
             this.length = length;
-            this.src = src;
-            this.srcStart = src == null ? 0 : src.position();
             this.done = done;
             return this;
         }
@@ -195,15 +192,9 @@ final class UmlCowImage implements BlockImage {
         public void done(long n, IOException e) {
             long at = offset;
             long len = length;
-            ByteBuffer b = src;
-            int from = srcStart;
             IoCompletion d = done;
-            src = null;
             done = null;
             allocations.give(this); // before the caller's completion, which may start the next request
-            if (b != null) {
-                b.position(from);
-            }
             if (e != null) {
                 d.done(0, e);
                 return;
