@@ -17,7 +17,9 @@ import org.ubdjvm.hostio.IoCompletion;
  * {@link FormatTable#open} checks this for every format before the format sees the request (the format's own code
  * may rely on it): a bad request completes with an {@link ImageException} naming the file, the offset and the reason,
  * and touches nothing. A request uses its buffer from position to limit and leaves the caller's position and limit
- * as they were. Completions may run on any thread, including the caller's before the method returns.
+ * as they were when its completion runs; until then the buffer object is the request's (layers hand it down as it is
+ * rather than a view made per request, and the engine moves its position), so two requests in flight never share
+ * one buffer object. Completions may run on any thread, including the caller's before the method returns.
  */
 public interface BlockImage extends Closeable {
     /** Exact size in bytes (a raw backing of 263780 bytes has size 263780). */

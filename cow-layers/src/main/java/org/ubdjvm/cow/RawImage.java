@@ -16,6 +16,8 @@ final class RawImage implements BlockImage {
     private final IoEngine engine;
     private final long size;
 
+    private final Recycler<WholeTransfer> transfers = new Recycler<>(64, () -> new WholeTransfer(this.transfers));
+
     RawImage(HostFile file, IoEngine engine) throws IOException {
         this.file = file;
         this.engine = engine;
@@ -39,20 +41,13 @@ final class RawImage implements BlockImage {
 
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
-        int length = dst.remaining();
-        int start = dst.position();
-        engine.read(file, dst.duplicate(), offset, (n, e) -> {
-            if (e == null && n < length) {
-                Zeros.fill(dst, start + (int) n, start + length);
-            }
-            done.done(e == null ? length : 0, e);
-        });
+        engine.read(file, dst, offset, transfers.take().ofRead(dst, done));
         engine.submit(); // async engines only queue until told
     }
 
     @Override
     public void write(long offset, ByteBuffer src, IoCompletion done) {
-        engine.write(file, src.duplicate(), offset, done);
+        engine.write(file, src, offset, transfers.take().ofWrite(src, done));
         engine.submit();
     }
 

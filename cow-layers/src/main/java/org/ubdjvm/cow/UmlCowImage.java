@@ -31,6 +31,9 @@ final class UmlCowImage implements BlockImage {
     private final long dataOffset;
     private final ScratchBuffers scratchBuffers;
 
+    private final Recycler<WholeTransfer> transfers = new Recycler<>(64, () -> new WholeTransfer(this.transfers));
+    private final Recycler<Allocated> allocations = new Recycler<>(64, Allocated::new);
+
     UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
                 boolean syncWrites) {
         this.cow = cow;
@@ -64,11 +67,48 @@ final class UmlCowImage implements BlockImage {
     @Override
     public void read(long offset, ByteBuffer dst, IoCompletion done) {
         int length = dst.remaining();
-        int start = dst.position();
         long first = offset / ss;
+        long end = first + length / ss;
+        long run;
+        try {
+            run = run(first, end);
+        } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
+            done.done(0, e);
+            return;
+        }
+        // The common case, one layer holds the whole request: the caller's buffer goes down as it is, with no join
+        // and no views, so a request allocates nothing.
+        if (run == end) {
+            engine.read(cow, dst, dataOffset + offset, transfers.take().ofRead(dst, done));
+            engine.submit();
+        } else if (run == -end - 1 && backing.capacity() - offset >= length) {
+            backing.read(offset, dst, done);
+        } else {
+            readRuns(dst, first, end, done);
+        }
+    }
+
+    /**
+     * The run of sectors from {@code s} (before {@code end}) whose bits are alike, as one number so the hot path
+     * needs no object for it: the run's end when its bits are set (this layer's data), {@code -runEnd - 1} when they
+     * are clear (the layer below's).
+     */
+    private long run(long s, long end) throws IOException {
+        boolean inCow = bitmap.get(s);
+        long runEnd = bitmap.runEnd(s, end, inCow);
+        return inCow ? runEnd : -runEnd - 1;
+    }
+
+    /**
+     * A request whose sectors lie in several layers (or past the end of the one below): one part per run, or, when
+     * it crosses many runs, each layer's whole range once ({@link #readGathered}).
+     */
+    private void readRuns(ByteBuffer dst, long first, long end, IoCompletion done) {
+        int length = dst.remaining();
+        int start = dst.position();
         SectorRuns runs;
         try {
-            runs = SectorRuns.of(bitmap, first, first + length / ss, ss);
+            runs = SectorRuns.of(bitmap, first, end, ss);
         } catch (IOException e) { // a bitmap page that cannot be read fails the request, not the process
             done.done(0, e);
             return;
@@ -136,7 +176,9 @@ final class UmlCowImage implements BlockImage {
             done.done(0, unaddressable);
             return;
         }
-        engine.write(cow, src.duplicate(), dataOffset + offset, allocated(offset, length, done));
+        // the buffer goes down as it is (its position put back by the transfer), then the bits are set
+        engine.write(cow, src, dataOffset + offset, transfers.take().ofWrite(src, allocations.take().of(offset, length,
+                done)));
         engine.submit();
     }
 
@@ -151,7 +193,7 @@ final class UmlCowImage implements BlockImage {
             done.done(0, bad);
             return;
         }
-        engine.punchHole(cow, dataOffset + offset, length, allocated(offset, length, done));
+        engine.punchHole(cow, dataOffset + offset, length, allocations.take().of(offset, length, done));
     }
 
     /** V1/V2 files whose bitmap formula dropped the last bits cannot record those sectors. */
@@ -166,25 +208,45 @@ final class UmlCowImage implements BlockImage {
                 + " bitmap (the V1/V2 rounding bug; the kernel and uml_moo would not see it); convert to V3");
     }
 
-    /** After the data (or hole) is in place: set the bits, and with sync writes make them durable before completing. */
-    private IoCompletion allocated(long offset, long length, IoCompletion done) {
-        return (n, e) -> {
+    /**
+     * After the data (or hole) is in place: set the bits, and with sync writes make them durable before completing.
+     * One per write in flight, reused ({@link Recycler}): the write path allocates nothing per request.
+     */
+    private final class Allocated implements IoCompletion {
+        private long offset;
+        private long length;
+        private IoCompletion done;
+
+        Allocated of(long offset, long length, IoCompletion done) {
+            this.offset = offset;
+            this.length = length;
+            this.done = done;
+            return this;
+        }
+
+        @Override
+        public void done(long n, IOException e) {
+            long at = offset;
+            long len = length;
+            IoCompletion d = done;
+            done = null;
+            allocations.give(this); // before the caller's completion, which may start the next request
             if (e != null) {
-                done.done(0, e);
+                d.done(0, e);
                 return;
             }
             try {
-                bitmap.set(offset / ss, length / ss);
+                bitmap.set(at / ss, len / ss);
             } catch (IOException be) {
-                done.done(0, be);
+                d.done(0, be);
                 return;
             }
             if (syncWrites) {
-                flusher.flush((r, fe) -> done.done(fe == null ? length : 0, fe));
+                flusher.flush((r, fe) -> d.done(fe == null ? len : 0, fe));
             } else {
-                done.done(length, null);
+                d.done(len, null);
             }
-        };
+        }
     }
 
     @Override

@@ -118,6 +118,6 @@ final class LinuxNatives {
 
     /** Address of a direct buffer's first byte (not its position). */
     static long address(ByteBuffer direct) {
-        return com.sun.jna.Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+        return BufferAddress.of(direct);
     }
 }

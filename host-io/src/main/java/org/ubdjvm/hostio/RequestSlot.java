@@ -56,7 +56,17 @@ final class RequestSlot {
      * Both may try at once after a close timeout; the compare-and-set lets exactly one call the completion.
      */
     private final AtomicBoolean claimed = new AtomicBoolean();
+    /** Read as volatile; written with release (see start), since the engine lock orders the hand-over anyway. */
     private volatile boolean armed;
+    private static final java.lang.invoke.VarHandle ARMED;
+
+    static {
+        try {
+            ARMED = java.lang.invoke.MethodHandles.lookup().findVarHandle(RequestSlot.class, "armed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     RequestSlot(int index) {
         this.index = index;
@@ -75,7 +85,7 @@ final class RequestSlot {
         this.completion = completion;
         this.done = 0;
         this.error = null;
-        this.claimed.set(false);
+        this.claimed.lazySet(false); // published with the slot by the engine lock around push; no fence of its own
         this.startedNanos = System.nanoTime();
         this.sentNanos = startedNanos;
         if (resendOnCancel) {
@@ -96,7 +106,7 @@ final class RequestSlot {
                 }
             }
         }
-        armed = true;
+        ARMED.setRelease(this, true); // as claimed: the engine lock publishes it; a volatile store is a fence per request
     }
 
     private long bounceFor(int size) {
@@ -262,7 +272,7 @@ final class RequestSlot {
 
     /** Drops references to the caller's objects so a free slot pins nothing. */
     void clear() {
-        armed = false;
+        ARMED.setRelease(this, false);
         file = null;
         buffer = null;
         completion = null;

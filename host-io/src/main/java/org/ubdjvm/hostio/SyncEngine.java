@@ -13,22 +13,34 @@ public final class SyncEngine implements IoEngine {
         return NAME;
     }
 
+    /*
+     * read and write complete inline like BlockingOperation, spelled out rather than passed a lambda: a capturing
+     * lambda is an allocation per request (measured: 32 bytes a write through the stack bench).
+     */
     @Override
     public void read(HostFile file, ByteBuffer dst, long position, IoCompletion done) {
-        BlockingOperation.complete(done, () -> {
+        int n;
+        try {
             refuseIfClosed(file, "read", position);
-            return file.read(dst, position);
-        });
+            n = file.read(dst, position);
+        } catch (HostIoException e) {
+            done.done(0, e);
+            return;
+        }
+        done.done(n, null); // outside the try: an exception from the callback is the caller's, not an I/O error
     }
 
     @Override
     public void write(HostFile file, ByteBuffer src, long position, IoCompletion done) {
-        BlockingOperation.complete(done, () -> {
+        int n = src.remaining();
+        try {
             refuseIfClosed(file, "write", position);
-            int n = src.remaining();
             file.write(src, position);
-            return n;
-        });
+        } catch (HostIoException e) {
+            done.done(0, e);
+            return;
+        }
+        done.done(n, null);
     }
 
     @Override

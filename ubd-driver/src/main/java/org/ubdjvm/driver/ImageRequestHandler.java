@@ -15,6 +15,9 @@ final class ImageRequestHandler implements RequestHandler {
     private volatile BlockImage image;
     private final FlushMode flushMode;
     private final boolean noTrim;
+    private static final int ADAPTERS_KEPT = 1 << 16;
+    /** Worker thread only: see {@link #adapter}. */
+    private final java.util.IdentityHashMap<RequestCompletion, Object> adapters = new java.util.IdentityHashMap<>();
     /** Worker thread only: a batch is open, its submits are held until endOfBatch. */
     private boolean plugged;
 
@@ -43,13 +46,13 @@ final class ImageRequestHandler implements RequestHandler {
             plugged = true;
         }
         switch (op) {
-            case READ -> image.read(offset, buffer, done::completed);
-            case WRITE -> image.write(offset, buffer, done::completed);
+            case READ -> image.read(offset, buffer, adapter(done, d -> d::completed));
+            case WRITE -> image.write(offset, buffer, adapter(done, d -> d::completed));
             case FLUSH -> {
                 if (flushMode == FlushMode.NONE) {
                     done.completed(0, null);
                 } else {
-                    image.flush(done::completed);
+                    image.flush(adapter(done, d -> d::completed));
                 }
             }
             case DISCARD -> {
@@ -57,10 +60,31 @@ final class ImageRequestHandler implements RequestHandler {
                     done.completed(0, new IOException(device + ": discard at offset " + offset
                             + " refused: discard is disabled (flag t)"));
                 } else {
-                    image.discard(offset, length, done::completed);
+                    image.discard(offset, length, adapter(done, d -> d::completed));
                 }
             }
         }
+    }
+
+    /**
+     * The image's completion for the ring's: one adapter per ring completion, kept, since the ring hands the same
+     * preallocated completion for every request through one slot (a {@code done::completed} per request was an
+     * allocation). {@code make} (non-capturing, so itself no allocation) makes it the first time; its type is the
+     * image's completion type, inferred, which this module does not name (layering). Worker thread only. A ring that
+     * replaces completions (a timed-out slot's) grows the table; it is emptied when that passes
+     * {@link #ADAPTERS_KEPT}.
+     */
+    @SuppressWarnings("unchecked") // each value was made by the same kind of make for its key
+    private <C> C adapter(RequestCompletion done, java.util.function.Function<RequestCompletion, C> make) {
+        C a = (C) adapters.get(done);
+        if (a == null) {
+            if (adapters.size() >= ADAPTERS_KEPT) {
+                adapters.clear();
+            }
+            a = make.apply(done);
+            adapters.put(done, a);
+        }
+        return a;
     }
 
     /**

@@ -88,6 +88,7 @@ final class BenchLoop {
         long errors = 0;
         IOException firstError = null;
         long cpuStart = processCpuNanos();
+        long allocStart = AllocationMeter.allocatedBytes();
         int inFlight = 0;
         while (true) {
             long now = System.nanoTime();
@@ -97,6 +98,7 @@ final class BenchLoop {
                 ops = 0;
                 start = now;
                 cpuStart = processCpuNanos();
+                allocStart = AllocationMeter.allocatedBytes();
             }
             if (now < deadline && freeCount > 0) {
                 long startedAt = now; // the first of a batch starts now, later ones when their turn comes
@@ -139,12 +141,14 @@ final class BenchLoop {
         }
         long elapsed = System.nanoTime() - start;
         double cpu = cpuStart < 0 ? Double.NaN : processCpuNanos() - cpuStart;
+        long allocEnd = AllocationMeter.allocatedBytes();
         if (firstError != null) {
             throw new IOException(firstError.getMessage() + (errors > 1 ? " (and " + (errors - 1) + " more errors)" : ""),
                     firstError);
         }
         return new BenchResult("ubd", ops, ops * spec.blockSize(), elapsed, micros(50), micros(99), micros(99.9),
-                cpu, BenchResult.CURVE.stream().map(this::micros).toList());
+                cpu, BenchResult.CURVE.stream().map(this::micros).toList(),
+                AllocationMeter.perOp(allocStart, allocEnd, ops));
     }
 
     private long nextOffset() {

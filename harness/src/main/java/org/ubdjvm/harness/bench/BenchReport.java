@@ -50,8 +50,8 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
                         : "host-io engine",
                 engine, spec.rw(), ByteSize.human(spec.blockSize()), spec.iodepth(), ByteSize.human(spec.size()),
                 spec.file(), seconds(spec.runtime().toMillis()), seconds(spec.ramp().toMillis()));
-        out.printf("%-6s %-9s %10s %9s %9s %9s %9s %10s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",
-                "p99 us", "p99.9 us", "cpu us/op", "iops x", "p99 x");
+        out.printf("%-6s %-9s %10s %9s %9s %9s %9s %10s %11s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",
+                "p99 us", "p99.9 us", "cpu us/op", "alloc B/op", "iops x", "p99 x");
         for (int i = 0; i < repeats.size(); i++) {
             Repeat r = repeats.get(i);
             line(out, i + 1, r.ubd(), "", "");
@@ -66,9 +66,9 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
     }
 
     private static void line(PrintWriter out, int repeat, BenchResult r, String iopsX, String p99X) {
-        out.printf("%-6d %-9s %10.0f %9.1f %9s %9s %9s %10s %9s %9s%n", repeat, r.tool(), r.iops(), r.mibPerSecond(),
-                micros(r.p50Micros()), micros(r.p99Micros()), micros(r.p999Micros()), ratio(r.cpuMicrosPerOp()),
-                iopsX, p99X);
+        out.printf("%-6d %-9s %10.0f %9.1f %9s %9s %9s %10s %11s %9s %9s%n", repeat, r.tool(), r.iops(),
+                r.mibPerSecond(), micros(r.p50Micros()), micros(r.p99Micros()), micros(r.p999Micros()),
+                ratio(r.cpuMicrosPerOp()), ratio(r.allocBytesPerOp()), iopsX, p99X);
     }
 
     private static String micros(double us) {
@@ -140,6 +140,7 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
         number(n, "iops", r.iops());
         number(n, "mib-per-second", r.mibPerSecond());
         number(n, "cpu-us-per-op", r.cpuMicrosPerOp());
+        number(n, "alloc-bytes-per-op", r.allocBytesPerOp());
         ObjectNode lat = n.putObject("latency-us");
         number(lat, "p50", r.p50Micros());
         number(lat, "p99", r.p99Micros());

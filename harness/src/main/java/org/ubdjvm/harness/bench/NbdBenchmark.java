@@ -105,7 +105,11 @@ public final class NbdBenchmark {
                      DeviceEnvironment.of(ImageOpener.over(engine)).withRing(RingConfig.of("nbd"))
                              .withWarnings(Warnings.to(err)), null);
              NbdServer server = NbdServer.start(address.bind(), new NbdExport("", "", device), 0, Warnings.to(err))) {
-            return fio("ubd", address.uri(""));
+            // the server is this JVM: what it allocated while fio ran, over fio's requests (its ramp's included, so
+            // a little high)
+            long allocStart = AllocationMeter.allocatedBytes();
+            BenchResult r = fio("ubd", address.uri(""));
+            return r.withAllocBytesPerOp(AllocationMeter.perOp(allocStart, AllocationMeter.allocatedBytes(), r.ops()));
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
 import org.ubdjvm.queue.RequestOp;
@@ -23,9 +24,14 @@ public final class RingBenchmark {
     private static final long RING_REQUESTS = 16_000_000;
     private static final RequestHandler NOOP = (op, offset, length, buffer, completion) -> completion.completed(0, null);
 
-    record Result(String name, long requests, long nanos) {
+    /** {@code allocatedBytes}: by every thread of the JVM while measuring (producers, worker or consumer). */
+    record Result(String name, long requests, long nanos, long allocatedBytes) {
         double millionsPerSecond() {
             return requests / (nanos / 1e9) / 1e6;
+        }
+
+        double allocBytesPerOp() {
+            return AllocationMeter.perOp(0, allocatedBytes, requests);
         }
     }
 
@@ -40,7 +46,8 @@ public final class RingBenchmark {
         List<Double> ratios = new ArrayList<>();
         out.printf("bench: request ring, no-op requests, %d producer(s), batches of %d, vs ArrayBlockingQueue%n",
                 producers, BATCH);
-        out.printf("%-7s %12s %12s %8s%n", "repeat", "ring M/s", "ABQ M/s", "ratio");
+        out.printf("%-7s %12s %12s %8s %13s %13s%n", "repeat", "ring M/s", "ABQ M/s", "ratio", "ring alloc B/op",
+                "ABQ alloc B/op");
         // one unreported round of each first, so neither side is measured while the JIT compiles it
         ring(producers, RING_REQUESTS / producers);
         arrayBlockingQueue(producers, RING_REQUESTS / producers);
@@ -49,7 +56,8 @@ public final class RingBenchmark {
             Result abq = arrayBlockingQueue(producers, RING_REQUESTS / producers);
             double ratio = ring.millionsPerSecond() / abq.millionsPerSecond();
             ratios.add(ratio);
-            out.printf("%-7d %12.1f %12.1f %8.2f%n", r, ring.millionsPerSecond(), abq.millionsPerSecond(), ratio);
+            out.printf("%-7d %12.1f %12.1f %8.2f %15.2f %14.2f%n", r, ring.millionsPerSecond(),
+                    abq.millionsPerSecond(), ratio, ring.allocBytesPerOp(), abq.allocBytesPerOp());
         }
         Collections.sort(ratios);
         out.printf("median ring/ABQ over %d: %.2f%n", repeats, ratios.get(ratios.size() / 2));
@@ -143,11 +151,16 @@ public final class RingBenchmark {
             throws InterruptedException {
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
+        // the producers end inside the window, so each counts its own allocation; the other threads are read live
+        AtomicLong producersAllocated = new AtomicLong();
+        long othersStart = AllocationMeter.allocatedBytes();
         for (int p = 0; p < producers; p++) {
             Thread t = new Thread(() -> {
                 try {
                     go.await();
+                    long before = AllocationMeter.currentThreadBytes();
                     body.run();
+                    producersAllocated.addAndGet(AllocationMeter.currentThreadBytes() - before);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -161,6 +174,8 @@ public final class RingBenchmark {
             t.join();
         }
         finished.await();
-        return new Result(name, producers * perProducer, System.nanoTime() - start);
+        long nanos = System.nanoTime() - start;
+        long others = AllocationMeter.allocatedBytes() - othersStart;
+        return new Result(name, producers * perProducer, nanos, others + producersAllocated.get());
     }
 }

@@ -46,6 +46,9 @@ class BenchCommandTest {
         assertTrue(result.get("iops").asDouble() > 0, result::toString);
         assertTrue(result.get("mib-per-second").asDouble() > 0, result::toString);
         assertTrue(result.get("cpu-us-per-op").asDouble() > 0, result::toString);
+        // ubd runs in this JVM: what it allocated per request is measured; a peer is another process
+        assertTrue(tool.equals("ubd") ? result.get("alloc-bytes-per-op").asDouble(-1) >= 0
+                : result.get("alloc-bytes-per-op").isNull(), result::toString);
         JsonNode lat = result.get("latency-us");
         assertTrue(lat.get("p50").asDouble() > 0 && lat.get("p50").asDouble() <= lat.get("p99").asDouble()
                 && lat.get("p99").asDouble() <= lat.get("p99.9").asDouble(), result::toString);
@@ -81,6 +84,7 @@ class BenchCommandTest {
         assertTrue(r.out().startsWith("bench: full stack"), r::toString);
         assertEquals(2, r.out().lines().filter(l -> l.matches("[12] +ubd .*")).count(), r::toString);
         assertTrue(r.out().contains("iops"), r::toString);
+        assertTrue(r.out().contains("cpu us/op  alloc B/op"), r::toString);
         try (var files = Files.list(dir)) {
             assertEquals(List.of(dir.resolve("data.img")), files.toList(), "COW files and work folder are removed");
         } catch (IOException e) {
@@ -183,9 +187,15 @@ class BenchCommandTest {
 
     @Test
     void theRingAloneIsMeasuredAgainstAnArrayBlockingQueueInTheSameRun() {
-        Ubd.Result r = Ubd.run("bench", "--target=ring", "--repeat=1");
+        Ubd.Result r = Ubd.run("bench", "--target=ring", "--producers=2", "--repeat=1");
         assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().startsWith("bench: request ring, no-op requests, 2 producer(s)")
+                && r.out().contains("vs ArrayBlockingQueue"), r::toString);
         assertTrue(r.out().contains("median ring/ABQ over 1: "), r::toString);
+        // repeat, ring M/s, ABQ M/s, ratio, ring alloc B/op, ABQ alloc B/op: the queue puts a new object per request
+        String[] row = r.out().lines().filter(l -> l.startsWith("1 ")).findFirst().orElseThrow().trim().split(" +");
+        assertTrue(Double.parseDouble(row[4]) < 1, "the ring allocates per request: " + r.out());
+        assertTrue(Double.parseDouble(row[5]) >= 16, "the meter missed the queue's request objects: " + r.out());
         assertEquals(2, Ubd.run("bench", "--target=ring", "--producers=0").exit());
     }
 
