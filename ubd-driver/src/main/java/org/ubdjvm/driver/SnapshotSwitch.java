@@ -2,6 +2,7 @@ package org.ubdjvm.driver;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CreateSpec;
@@ -18,6 +19,11 @@ final class SnapshotSwitch implements HeldBarrier {
     private final UbdDevice device;
     private final Path newTop;
     private final String format;
+    /** Written on the ring's worker; read after the barrier's completion, which publishes them. */
+    private long drainNanos;
+    private long flushNanos;
+    private long createNanos;
+    private long switchNanos;
 
     SnapshotSwitch(UbdDevice device, Path newTop, String format) {
         this.device = device;
@@ -26,7 +32,21 @@ final class SnapshotSwitch implements HeldBarrier {
     }
 
     @Override
+    public void drained(long drainNanos, long flushNanos) {
+        this.drainNanos = drainNanos;
+        this.flushNanos = flushNanos;
+    }
+
+    /** The phases measured at the barrier, once its completion has come; {@code pause} is the ring's figure. */
+    SnapshotTiming timing(long pauseNanos, long preflushNanos) {
+        return new SnapshotTiming(Duration.ofNanos(pauseNanos), Duration.ofNanos(preflushNanos), Duration.ZERO,
+                Duration.ofNanos(drainNanos), Duration.ofNanos(flushNanos), Duration.ofNanos(createNanos),
+                Duration.ofNanos(switchNanos), Duration.ZERO);
+    }
+
+    @Override
     public void atBarrier() throws IOException {
+        long start = System.nanoTime();
         DeviceTop top = device.top();
         DeviceEnvironment env = top.environment();
         FormatTable formats = env.images().formats();
@@ -44,6 +64,9 @@ final class SnapshotSwitch implements HeldBarrier {
         OpenedImage opened = env.images().createAbove(
                 CreateSpec.of(newTop, fmt).withBacking(belowFile).withWarnings(env.warnings()), open,
                 device.spec().engineRequest(), below);
+        long created = System.nanoTime();
+        createNanos = created - start;
         top.switchTo(opened.image(), newTop);
+        switchNanos = System.nanoTime() - created;
     }
 }

@@ -252,9 +252,9 @@ public final class UbdDevice implements AutoCloseable {
      * it over the open stack and sends every later request to it; the old top is only read from then on. If anything
      * fails the device keeps its old top and no new file is left. A disk's partitions follow it.
      *
-     * @return how long the ring was held, the drain included
+     * @return how long the ring was held (the drain included) and where that time and the rest went
      */
-    public Duration snapshot(Path newTop, String format, Duration timeout) throws IOException {
+    public SnapshotTiming snapshot(Path newTop, String format, Duration timeout) throws IOException {
         if (partition != null) {
             throw new IOException(name() + ": a snapshot is of the whole disk: snapshot " + spec.name());
         }
@@ -266,9 +266,12 @@ public final class UbdDevice implements AutoCloseable {
         }
         // Most of a barrier's flush is what the guest wrote since the last one: flushed here, beside the guest's
         // I/O, it leaves the held flush only the last few milliseconds' writes, so the pause is short.
+        long start = System.nanoTime();
         BlockIo.flush(top.image(), new WaitLimit(timeout, this::describeInFlight));
+        long preflush = System.nanoTime() - start;
         CompletableFuture<Long> held = new CompletableFuture<>();
-        ring.submitHeld(new SnapshotSwitch(this, newTop, format), (pause, e) -> {
+        SnapshotSwitch sw = new SnapshotSwitch(this, newTop, format);
+        ring.submitHeld(sw, (pause, e) -> {
             if (e != null) {
                 held.completeExceptionally(e);
             } else {
@@ -276,7 +279,7 @@ public final class UbdDevice implements AutoCloseable {
             }
         });
         try {
-            return Duration.ofNanos(held.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            return sw.timing(held.get(timeout.toNanos(), TimeUnit.NANOSECONDS), preflush);
         } catch (TimeoutException e) {
             throw new IOException(name() + ": snapshot " + newTop + ": the barrier was not reached in "
                     + timeout.toSeconds() + " s (requests in flight: " + describeInFlight() + ")");

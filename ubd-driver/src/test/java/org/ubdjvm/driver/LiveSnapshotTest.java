@@ -94,7 +94,7 @@ class LiveSnapshotTest {
             }
             for (int i = 1; i <= snapshots; i++) {
                 Thread.sleep(20);
-                pauses.add(d.snapshot(dir.resolve("top" + i + ".cow"), null, Duration.ofSeconds(30)));
+                pauses.add(d.snapshot(dir.resolve("top" + i + ".cow"), null, Duration.ofSeconds(30)).pause());
             }
             stop.set(true);
             for (Thread t : writers) {
