@@ -137,6 +137,7 @@ final class RingWorker implements EventHandler<RequestSlot> {
         long reached = System.nanoTime();
         drain();
         long drained = System.nanoTime();
+        long flushed = drained;
         if (held.flushFirst()) {
             IOException[] flushError = new IOException[1];
             flush(sequence, (r, e) -> flushError[0] = e); // the latch in flush() publishes the write to us
@@ -144,9 +145,10 @@ final class RingWorker implements EventHandler<RequestSlot> {
                 done.completed(0, flushError[0]);
                 return;
             }
+            flushed = System.nanoTime();
         }
         try {
-            held.drained(drained - reached, System.nanoTime() - drained);
+            held.drained(drained - reached, flushed - drained);
             held.atBarrier();
         } catch (IOException e) {
             done.completed(0, e);

@@ -50,18 +50,25 @@ public final class SnapshotBenchmark {
         this.err = err;
     }
 
-    /** Runs in a fresh folder beside {@code spec.file()}, removed afterwards. */
-    public SnapshotBenchReport run(String engine) throws IOException {
+    /** Where the report goes, before the folder is removed (unlinking a hundred fragmented layers takes a while). */
+    public interface ReportSink {
+        void accept(SnapshotBenchReport report) throws IOException;
+    }
+
+    /** Runs in a fresh folder beside {@code spec.file()}, removed after {@code sink} has had the report. */
+    public void run(String engine, ReportSink sink) throws IOException {
         Path dir = Files.createTempDirectory(spec.file().toAbsolutePath().getParent(), "ubd-bench-snapshot-");
         try {
+            SnapshotBenchReport report;
             Path base = dir.resolve("base.img");
             try (RandomAccessFile f = new RandomAccessFile(base.toFile(), "rw")) {
                 f.setLength(spec.size());
             }
             try (StackBenchIo io = new StackBenchIo(IoEngines.select(engine, spec.iodepth()).engine(),
                     dir.resolve("top0.cow"), base, false, false, err)) {
-                return measure(io, dir, engine);
+                report = measure(io, dir, engine);
             }
+            sink.accept(report);
         } finally {
             JobBenchmark.deleteTree(dir);
         }

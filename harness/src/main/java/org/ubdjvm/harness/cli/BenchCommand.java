@@ -335,13 +335,15 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        SnapshotBenchReport report = benchmark.run(resolveEngine(bench.iodepth()));
         PrintWriter out = spec.commandLine().getOut();
-        if (output.json()) {
-            out.print(report.json());
-        } else {
-            report.human(out);
-        }
+        benchmark.run(resolveEngine(bench.iodepth()), report -> {
+            if (output.json()) {
+                out.print(report.json());
+            } else {
+                report.human(out);
+            }
+            out.flush();
+        });
         return UbdMain.OK;
     }
 
