@@ -248,10 +248,11 @@ public final class UbdDevice implements AutoCloseable {
     }
 
     /**
-     * The seed's live snapshot: at a barrier of the ring (every earlier request completed and flushed, later ones
-     * held), makes {@code newTop} in {@code format} (null: the table's layer format) over the current top file, opens
-     * it over the open stack and sends every later request to it; the old top is only read from then on. If anything
-     * fails the device keeps its old top and no new file is left. A disk's partitions follow it.
+     * The seed's live snapshot: makes {@code newTop} in {@code format} (null: the table's layer format) over the
+     * current top file beside the guest's I/O, then, at a barrier of the ring that waits only for the requests in
+     * flight, opens it over the open stack and sends every later request to it; the old top is only read from then
+     * on, and is made durable after the release (the new top's flushes wait for that). If anything fails before
+     * the switch the device keeps its old top and no new file is left. A disk's partitions follow it.
      *
      * @return how long the ring was held (the drain included) and where that time and the rest went
      */
