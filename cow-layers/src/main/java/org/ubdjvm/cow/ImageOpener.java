@@ -1,7 +1,7 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import org.ubdjvm.hostio.AsyncEngine;
 import org.ubdjvm.hostio.EngineSelection;
 import org.ubdjvm.hostio.EngineUnavailableException;
@@ -9,6 +9,7 @@ import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
 import org.ubdjvm.hostio.MmapEngine;
+import org.ubdjvm.hostio.PendingFile;
 import org.ubdjvm.hostio.SyncEngine;
 
 /**
@@ -17,6 +18,9 @@ import org.ubdjvm.hostio.SyncEngine;
  * closes. The composition root makes one opener per guest with the engine it chose.
  */
 public final class ImageOpener {
+    /** A second boundary falls inside a create about once a thousand snapshots; three in a row, never. */
+    private static final int MAKE_ATTEMPTS = 3;
+
     private final FormatTable formats;
     private final IoEngine shared;
 
@@ -63,36 +67,74 @@ public final class ImageOpener {
     }
 
     /**
-     * Layer insertion for a live snapshot: creates {@code create.file()} over {@code below}, the open stack of
-     * {@code create.backing()}, and opens it over that stack through the engine {@code request} asks for, with
-     * {@code open}'s flags. Neither step opens the backing file again: both are handed {@code below}, whose size and
-     * file the new header records. The result owns {@code below}; on failure {@code below} stays open and the
-     * caller's, and no new file is left.
+     * A live snapshot's first step, beside the guest's I/O: makes {@code create.file()} over {@code below}, the open
+     * stack of {@code create.backing()} (the backing is not opened again). The file is made under a temporary name
+     * and put in place, durably and with its folder synced, only once whole ({@link PendingFile}), so the final name
+     * never holds a half-made header; an existing file there is never replaced. The header records the backing's
+     * mtime of this moment, which the guest's writes keep moving: {@link #openAbove} and {@link #settleBelow} set it
+     * back to that value once nothing writes the backing any more.
      */
-    public OpenedImage createAbove(CreateSpec create, OpenSpec open, EngineRequest request, BlockImage below)
-            throws IOException {
-        if (create.backing() == null || !create.file().equals(open.file())) {
+    public PremadeLayer makeAbove(CreateSpec create, BlockImage below) throws IOException {
+        if (create.backing() == null) {
             throw new IllegalArgumentException(create.file() + ": a layer over an open stack needs its backing named");
         }
-        SharedLayer lent = new SharedLayer(below);
-        FormatTable over = formats.withOpenLayer(create.backing(), lent);
-        if (!BackingPath.remote(create.backing(), formats)) {
-            // the new header records the old top's mtime, which its fdatasync-ed flush may not have made durable:
-            // after a power cut the chain would fail the kernel's mtime check
-            HostFile.syncByName(create.backing());
+        FormatTable over = formats.withOpenLayer(create.backing(), new SharedLayer(below));
+        boolean local = !BackingPath.remote(create.backing(), formats);
+        for (int attempt = 1; ; attempt++) {
+            try (PendingFile pending = PendingFile.beside(create.file(), "snapshot")) {
+                // the mtime moves only forward while the guest writes: the same before and after the create is the
+                // value the header recorded (a format that records none is not harmed by it being set back later)
+                long before = local ? HostFile.mtimeSeconds(create.backing()) : 0;
+                over.create(create.withFile(pending.path()));
+                long after = local ? HostFile.mtimeSeconds(create.backing()) : 0;
+                if (before == after) {
+                    pending.commit(false);
+                    return new PremadeLayer(create.withFile(pending.target()), local, after);
+                }
+                if (attempt == MAKE_ATTEMPTS) {
+                    throw new ImageException(create.file(), "the mtime of " + ImageException.quote(create.backing())
+                            + " changed during each of " + MAKE_ATTEMPTS + " attempts to record it");
+                }
+            }
         }
-        over.create(create);
+    }
+
+    /**
+     * At the barrier, nothing writing the backing: sets the backing's mtime back to the one {@code made}'s header
+     * records (no sync: {@link #settleBelow} makes it durable) and opens the layer over {@code below} through the
+     * engine {@code request} asks for, with {@code open}'s flags. The result owns {@code below}; on failure
+     * {@code below} stays open and the caller's, and the made file is removed.
+     */
+    public OpenedImage openAbove(PremadeLayer made, OpenSpec open, EngineRequest request, BlockImage below)
+            throws IOException {
+        Path backing = made.create().backing();
+        if (!made.create().file().equals(open.file())) {
+            throw new IllegalArgumentException(open.file() + ": not the made layer " + made.create().file());
+        }
+        SharedLayer lent = new SharedLayer(below);
         try {
-            OpenedImage opened = new ImageOpener(over, shared).open(open.withBacking(create.backing()), request);
+            made.restoreBackingMtime();
+            OpenedImage opened = new ImageOpener(formats.withOpenLayer(backing, lent), shared)
+                    .open(open.withBacking(backing), request);
             lent.adopt();
             return opened;
         } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(create.file());
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            made.discard(e);
             throw e;
+        }
+    }
+
+    /**
+     * After the switch, beside the guest's I/O: the old top's last writes and metadata flushed, its mtime set back
+     * again (that flush moved it) and fsynced by name (through the descriptor its stack holds, so it keeps its lock;
+     * fdatasync may leave an mtime behind). Until this has returned, a flush of the new top must not complete: the
+     * guest's earlier writes live in the old top.
+     */
+    public static void settleBelow(PremadeLayer made, BlockImage below, WaitLimit limit) throws IOException {
+        BlockIo.flush(below, limit);
+        made.restoreBackingMtime();
+        if (made.local()) {
+            HostFile.syncByName(made.create().backing());
         }
     }
 

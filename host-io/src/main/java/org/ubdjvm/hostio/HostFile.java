@@ -161,6 +161,18 @@ public final class HostFile implements Closeable {
     }
 
     /**
+     * Sets the modification time to {@code seconds} (no fraction), by name; not synced. For a live snapshot that
+     * puts back the mtime a new COW header recorded of a file written since.
+     */
+    public static void setMtimeSeconds(Path path, long seconds) throws HostIoException {
+        try {
+            Files.setLastModifiedTime(path, java.nio.file.attribute.FileTime.from(seconds, TimeUnit.SECONDS));
+        } catch (IOException e) {
+            throw HostIoException.wrap(path, "cannot set the mtime", e);
+        }
+    }
+
+    /**
      * Reads until {@code dst} is full or end of file. Returns the bytes read; the rest of {@code dst} is untouched.
      * Blocking: the sync engine and header/bitmap loading use it.
      */

@@ -15,4 +15,19 @@ public interface HeldBarrier {
      * exception fails this barrier's completion only; the ring goes on.
      */
     void atBarrier() throws IOException;
+
+    /**
+     * Whether the ring flushes after the drain and before {@link #atBarrier} (a FLUSH's barrier). An action that
+     * flushes only what it needs, or later, says no: the hold then waits for the drain alone.
+     */
+    default boolean flushFirst() {
+        return true;
+    }
+
+    /**
+     * Told on the worker just before {@link #atBarrier}: how long the wait for the requests in flight took and how
+     * long the ring's flush took (0 without one), for a caller that reports where a pause went.
+     */
+    default void drained(long drainNanos, long flushNanos) {
+    }
 }

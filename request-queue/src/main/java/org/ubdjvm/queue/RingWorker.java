@@ -107,8 +107,16 @@ final class RingWorker implements EventHandler<RequestSlot> {
 
     /** Waits without a bound of its own: every request it waits for completes or times out (the ring's timer). */
     private void barrier(long sequence, RequestCompletion done) {
+        drain();
+        flush(sequence, done);
+    }
+
+    private void drain() {
         handler.endOfBatch();
         inFlight.awaitAtMost(0);
+    }
+
+    private void flush(long sequence, RequestCompletion done) {
         CountDownLatch flushed = new CountDownLatch(1);
         start(trackerFor(sequence), sequence, RequestOp.FLUSH, 0, 0, null, (r, e) -> {
             try {
@@ -127,13 +135,20 @@ final class RingWorker implements EventHandler<RequestSlot> {
      */
     private void heldBarrier(long sequence, HeldBarrier held, RequestCompletion done) {
         long reached = System.nanoTime();
-        IOException[] flushError = new IOException[1];
-        barrier(sequence, (r, e) -> flushError[0] = e); // the latch in barrier() publishes the write to us
-        if (flushError[0] != null) {
-            done.completed(0, flushError[0]);
-            return;
+        drain();
+        long drained = System.nanoTime();
+        long flushed = drained;
+        if (held.flushFirst()) {
+            IOException[] flushError = new IOException[1];
+            flush(sequence, (r, e) -> flushError[0] = e); // the latch in flush() publishes the write to us
+            if (flushError[0] != null) {
+                done.completed(0, flushError[0]);
+                return;
+            }
+            flushed = System.nanoTime();
         }
         try {
+            held.drained(drained - reached, flushed - drained);
             held.atBarrier();
         } catch (IOException e) {
             done.completed(0, e);

@@ -1,6 +1,7 @@
 package org.ubdjvm.driver;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import org.ubdjvm.cow.BlockImage;
 
 /**
@@ -39,9 +40,12 @@ final class DeviceTop {
         return handler.barrierSyncs();
     }
 
-    /** On the ring's worker, at the held barrier: later requests go to {@code newTop}, made from {@code newFile}. */
-    void switchTo(BlockImage newTop, Path newFile) {
-        handler.switchTo(newTop);
+    /**
+     * On the ring's worker, at the held barrier: later requests go to {@code newTop}, made from {@code newFile}; its
+     * flushes complete only after {@code settled} (the old top made durable beneath it).
+     */
+    void switchTo(BlockImage newTop, Path newFile, CompletableFuture<Void> settled) {
+        handler.switchTo(newTop, settled);
         image = newTop;
         file = newFile;
     }

@@ -3,6 +3,7 @@ package org.ubdjvm.driver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
@@ -13,6 +14,11 @@ final class ImageRequestHandler implements RequestHandler {
     private final String device;
     /** Read by the worker on every request; replaced only at a held barrier (a live snapshot), on the worker. */
     private volatile BlockImage image;
+    /**
+     * Completes when what lies under the image is durable: after a live snapshot, the old top settles after the ring
+     * is released, and a flush of the new top must not complete before it (the guest's earlier writes are there).
+     */
+    private volatile CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
     private final FlushMode flushMode;
     private final boolean noTrim;
     private static final int ADAPTERS_KEPT = 1 << 16;
@@ -33,8 +39,9 @@ final class ImageRequestHandler implements RequestHandler {
         return flushMode != FlushMode.NONE;
     }
 
-    /** The worker's thread, at a held barrier: requests from here on go to {@code top}. */
-    void switchTo(BlockImage top) {
+    /** The worker's thread, at a held barrier: requests from here on go to {@code top}, flushes after {@code below}. */
+    void switchTo(BlockImage top, CompletableFuture<Void> below) {
+        settled = below;
         image = top;
     }
 
@@ -51,8 +58,17 @@ final class ImageRequestHandler implements RequestHandler {
             case FLUSH -> {
                 if (flushMode == FlushMode.NONE) {
                     done.completed(0, null);
-                } else {
+                } else if (settled.isDone() && !settled.isCompletedExceptionally()) {
                     image.flush(adapter(done, d -> d::completed));
+                } else {
+                    settled.whenComplete((v, e) -> {
+                        if (e != null) {
+                            done.completed(0, new IOException(device + ": flush failed: the layer below a snapshot"
+                                    + " could not be made durable: " + e.getMessage(), e));
+                        } else {
+                            image.flush(done::completed);
+                        }
+                    });
                 }
             }
             case DISCARD -> {

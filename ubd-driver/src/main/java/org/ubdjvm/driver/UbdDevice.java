@@ -22,6 +22,7 @@ import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.MetadataCacheOptions;
 import org.ubdjvm.cow.OpenSpec;
 import org.ubdjvm.cow.OpenedImage;
+import org.ubdjvm.cow.PremadeLayer;
 import org.ubdjvm.cow.RawFormat;
 import org.ubdjvm.cow.WaitLimit;
 import org.ubdjvm.queue.RequestCompletion;
@@ -247,14 +248,15 @@ public final class UbdDevice implements AutoCloseable {
     }
 
     /**
-     * The seed's live snapshot: at a barrier of the ring (every earlier request completed and flushed, later ones
-     * held), makes {@code newTop} in {@code format} (null: the table's layer format) over the current top file, opens
-     * it over the open stack and sends every later request to it; the old top is only read from then on. If anything
-     * fails the device keeps its old top and no new file is left. A disk's partitions follow it.
+     * The seed's live snapshot: makes {@code newTop} in {@code format} (null: the table's layer format) over the
+     * current top file beside the guest's I/O, then, at a barrier of the ring that waits only for the requests in
+     * flight, opens it over the open stack and sends every later request to it; the old top is only read from then
+     * on, and is made durable after the release (the new top's flushes wait for that). If anything fails before
+     * the switch the device keeps its old top and no new file is left. A disk's partitions follow it.
      *
-     * @return how long the ring was held, the drain included
+     * @return how long the ring was held (the drain included) and where that time and the rest went
      */
-    public Duration snapshot(Path newTop, String format, Duration timeout) throws IOException {
+    public SnapshotTiming snapshot(Path newTop, String format, Duration timeout) throws IOException {
         if (partition != null) {
             throw new IOException(name() + ": a snapshot is of the whole disk: snapshot " + spec.name());
         }
@@ -266,26 +268,73 @@ public final class UbdDevice implements AutoCloseable {
         }
         // Most of a barrier's flush is what the guest wrote since the last one: flushed here, beside the guest's
         // I/O, it leaves the held flush only the last few milliseconds' writes, so the pause is short.
-        BlockIo.flush(top.image(), new WaitLimit(timeout, this::describeInFlight));
+        long start = System.nanoTime();
+        WaitLimit limit = new WaitLimit(timeout, this::describeInFlight);
+        BlockIo.flush(top.image(), limit);
+        long flushed = System.nanoTime();
+        // Everything that needs no hold happens beside the guest's I/O: the new file is made now, and the old top's
+        // last writes are made durable after the release (the new top's flushes wait for that)
+        DeviceEnvironment env = top.environment();
+        String fmt = format != null ? format : env.images().formats().layerFormat().name();
+        PremadeLayer made;
+        try {
+            made = env.images().makeAbove(CreateSpec.of(newTop, fmt).withBacking(top.file().toAbsolutePath())
+                    .withWarnings(env.warnings()), top.image());
+        } catch (IOException e) {
+            throw new IOException(name() + ": snapshot " + newTop + ": " + e.getMessage(), e);
+        }
+        long premade = System.nanoTime();
+        OpenSpec open = OpenSpec.of(made.create().file()).withFormat(fmt)
+                .withSyncWrites(spec.flags().syncWrites())
+                .withForceShare(spec.flags().shared() || env.forceShare())
+                .withWarnings(env.warnings());
+        SnapshotSwitch sw = new SnapshotSwitch(top, made, open, spec);
         CompletableFuture<Long> held = new CompletableFuture<>();
-        ring.submitHeld(new SnapshotSwitch(this, newTop, format), (pause, e) -> {
+        ring.submitHeld(sw, (pause, e) -> {
             if (e != null) {
                 held.completeExceptionally(e);
             } else {
                 held.complete(pause);
             }
         });
+        long pause = awaitSwitch(held, sw, made, newTop, timeout);
+        long settle;
         try {
-            return Duration.ofNanos(held.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        } catch (TimeoutException e) {
-            throw new IOException(name() + ": snapshot " + newTop + ": the barrier was not reached in "
-                    + timeout.toSeconds() + " s (requests in flight: " + describeInFlight() + ")");
+            settle = sw.settle(limit);
+        } catch (IOException e) {
+            throw new IOException(name() + ": snapshot " + newTop + ": switched, but the old top could not be made"
+                    + " durable (the new top's flushes fail): " + e.getMessage(), e);
+        }
+        return sw.timing(pause, flushed - start, premade - flushed, settle);
+    }
+
+    /** The ring's pause, once the switch is done; on failure or timeout the made file is removed. */
+    private long awaitSwitch(CompletableFuture<Long> held, SnapshotSwitch sw, PremadeLayer made, Path newTop,
+                             Duration timeout) throws IOException {
+        try {
+            try {
+                return held.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (!sw.cancel()) {
+                    return held.get(); // the switch has started: it ends in a bounded time
+                }
+                IOException late = new IOException(name() + ": snapshot " + newTop + ": the barrier was not reached in "
+                        + timeout.toSeconds() + " s (requests in flight: " + describeInFlight() + ")");
+                made.discard(late);
+                throw late;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException(name() + ": snapshot " + newTop + ": interrupted", e);
+            IOException stopped = new IOException(name() + ": snapshot " + newTop + ": interrupted", e);
+            if (sw.cancel()) {
+                made.discard(stopped);
+            }
+            throw stopped;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
-                throw new IOException(name() + ": snapshot " + newTop + ": " + io.getMessage(), io);
+                IOException failed = new IOException(name() + ": snapshot " + newTop + ": " + io.getMessage(), io);
+                made.discard(failed);
+                throw failed;
             }
             throw new IllegalStateException(e.getCause());
         }

@@ -94,7 +94,7 @@ class LiveSnapshotTest {
             }
             for (int i = 1; i <= snapshots; i++) {
                 Thread.sleep(20);
-                pauses.add(d.snapshot(dir.resolve("top" + i + ".cow"), null, Duration.ofSeconds(30)));
+                pauses.add(d.snapshot(dir.resolve("top" + i + ".cow"), null, Duration.ofSeconds(30)).pause());
             }
             stop.set(true);
             for (Thread t : writers) {
@@ -183,6 +183,67 @@ class LiveSnapshotTest {
             assertNull(call(d, RequestOp.WRITE, 512, ByteBuffer.wrap(block(1, 1))));
             assertEquals(2, d.stack().depth());
             assertEquals(cow, d.stack().filename());
+        }
+    }
+
+    /**
+     * The barrier holds the ring for the drain only; the old top's last writes become durable after the release.
+     * Until they have, a flush of the new top must not complete, since the guest's earlier writes live in the old
+     * top: here the old top's sync after the switch hangs until released, and a guest flush sent meanwhile waits.
+     */
+    @Test
+    void aFlushOfTheNewTopWaitsUntilTheOldTopBeneathItIsDurable() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("top.cow");
+        Path newTop = dir.resolve("new.cow");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService later = java.util.concurrent.Executors.newCachedThreadPool();
+        try (IoEngine gated = new org.ubdjvm.hostio.testing.ForwardingIoEngine(Engines.open("sync", 8)) {
+                @Override
+                public void datasync(org.ubdjvm.hostio.HostFile file, org.ubdjvm.hostio.IoCompletion done) {
+                    if (file.path().toAbsolutePath().equals(cow.toAbsolutePath()) && Files.exists(newTop)) {
+                        later.execute(() -> { // the old top's sync once the new file is in place: after the switch
+                            try {
+                                release.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            super.datasync(file, done);
+                        });
+                    } else {
+                        super.datasync(file, done);
+                    }
+                }
+            };
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(gated)))) {
+            UbdDevice d = table.add("ubd0=" + cow + "," + back);
+            assertNull(call(d, RequestOp.WRITE, 0, ByteBuffer.wrap(block(0, 1))));
+            CompletableFuture<SnapshotTiming> snapshot = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return d.snapshot(newTop, null, Duration.ofSeconds(30));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, later);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!d.stack().filename().equals(newTop) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(newTop, d.stack().filename(), "switched while the old top's sync hangs");
+            assertNull(call(d, RequestOp.WRITE, 512, ByteBuffer.wrap(block(1, 1))));
+            CompletableFuture<IOException> flush = new CompletableFuture<>();
+            d.submit(RequestOp.FLUSH, 0, null, (r, e) -> flush.complete(e));
+            Thread.sleep(300);
+            assertFalse(flush.isDone(), "a flush of the new top completed before the old top was durable");
+            assertFalse(snapshot.isDone());
+            release.countDown();
+            assertNull(flush.get(20, TimeUnit.SECONDS));
+            SnapshotTiming t = snapshot.get(20, TimeUnit.SECONDS);
+            assertEquals(Duration.ZERO, t.flush(), "the hold flushes nothing");
+            assertTrue(t.settle().compareTo(Duration.ofMillis(300)) > 0, t::toString);
+        } finally {
+            release.countDown();
+            later.shutdownNow();
         }
     }
 }

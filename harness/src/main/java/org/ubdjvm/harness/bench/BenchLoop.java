@@ -56,6 +56,8 @@ final class BenchLoop {
     private final SplittableRandom random;
     private final long spinNanos;
     private long nextBlock;
+    /** Set from another thread to end the run before its deadline (the snapshot bench ends when its snapshots do). */
+    private volatile boolean stopped;
 
     /** Must be made on the thread that will call {@link #run}; polls {@code spinNanos} before parking for completions. */
     BenchLoop(BenchIo io, BenchSpec spec, long seed, long spinNanos) {
@@ -75,6 +77,11 @@ final class BenchLoop {
             slots[i] = new BenchSlot(i, b, pending, waiter);
             free[freeCount++] = slots.length - 1 - i;
         }
+    }
+
+    /** Ends the run early: no request starts after this, the ones in flight are waited for. Any thread. */
+    void stop() {
+        stopped = true;
     }
 
     /** Runs the ramp, then the measured time; returns what was measured. An I/O error ends the run as an IOException. */
@@ -100,7 +107,8 @@ final class BenchLoop {
                 cpuStart = processCpuNanos();
                 allocStart = AllocationMeter.allocatedBytes();
             }
-            if (now < deadline && freeCount > 0) {
+            boolean ending = now >= deadline || stopped;
+            if (!ending && freeCount > 0) {
                 long startedAt = now; // the first of a batch starts now, later ones when their turn comes
                 while (freeCount > 0) {
                     BenchSlot slot = slots[free[--freeCount]];
@@ -114,7 +122,7 @@ final class BenchLoop {
                     }
                 }
                 io.submit();
-            } else if (now >= deadline && inFlight == 0) {
+            } else if (ending && inFlight == 0) {
                 break;
             }
             awaitCompletion(inFlight);
@@ -193,7 +201,7 @@ final class BenchLoop {
     }
 
     /** CPU time of the whole process (submitter, ring worker, reaper...), or -1 where the JVM cannot tell. */
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
     }

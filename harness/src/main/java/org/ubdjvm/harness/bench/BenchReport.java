@@ -135,7 +135,7 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
         return out;
     }
 
-    private static void result(ObjectNode n, BenchResult r) {
+    static void result(ObjectNode n, BenchResult r) {
         n.put("tool", r.tool()).put("ops", r.ops()).put("elapsed-seconds", r.seconds());
         number(n, "iops", r.iops());
         number(n, "mib-per-second", r.mibPerSecond());

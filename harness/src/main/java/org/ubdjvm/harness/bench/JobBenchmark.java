@@ -247,7 +247,8 @@ public final class JobBenchmark {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Removes {@code dir} and everything in it. */
+    static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -60,6 +60,11 @@ final class StackBenchIo implements BenchIo {
         }
     }
 
+    /** The device, for what a bench does beside the guest's requests (a live snapshot). */
+    UbdDevice device() {
+        return device;
+    }
+
     @Override
     public void start(boolean write, long offset, ByteBuffer buffer, BenchSlot done) {
         device.submit(write ? RequestOp.WRITE : RequestOp.READ, offset, buffer, done);

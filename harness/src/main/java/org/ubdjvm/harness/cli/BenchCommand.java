@@ -23,6 +23,8 @@ import org.ubdjvm.harness.bench.JobBenchReport;
 import org.ubdjvm.harness.bench.JobBenchmark;
 import org.ubdjvm.harness.bench.SyncMode;
 import org.ubdjvm.harness.bench.RingBenchmark;
+import org.ubdjvm.harness.bench.SnapshotBenchReport;
+import org.ubdjvm.harness.bench.SnapshotBenchmark;
 import org.ubdjvm.hostio.IoEngine;
 import org.ubdjvm.hostio.IoEngines;
 import picocli.CommandLine.Command;
@@ -42,6 +44,7 @@ import picocli.CommandLine.Spec;
         "  ubd bench --target=stack --engine=io_uring --rw=randwrite --compare=fio,qemu-img --plot=stack.png",
         "  ubd bench --matrix --engines=sync,io_uring --iodepths=1,32 --plot=plots/",
         "  ubd bench --target=commit --size=1G --dirty=50%% --compare=uml_moo,qemu-img --repeat=3",
+        "  ubd bench --target=snapshot --snapshots=100 --iodepth=32 --rw=randwrite --output=json",
         "Ratios are ubd/peer, measured in the same run: iops above 1 and p99 below 1 mean ubd is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -50,7 +53,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "engine", paramLabel = "WHAT",
             description = "engine: the host-io engine on --file; stack: ubd0=COW,FILE through ring, driver, a fresh COW V3 and the engine;"
                     + " nbd: fio's nbd engine against ubd serve of a fresh COW V3 over FILE (peers: qemu-nbd, nbdkit);"
-                    + " convert, commit: the whole-image job on a fresh stack of --size, --dirty written, against uml_moo and qemu-img (default: ${DEFAULT-VALUE})")
+                    + " convert, commit: the whole-image job on a fresh stack of --size, --dirty written, against uml_moo and qemu-img;"
+                    + " snapshot: --snapshots live snapshots of ubd0=COW,BASE under a writing guest (default --rw randwrite), their pause and its phases (default: ${DEFAULT-VALUE})")
     BenchTarget target;
 
     @Mixin
@@ -121,6 +125,14 @@ final class BenchCommand implements Callable<Integer> {
                     + "percentile and CPU charts (made if missing)")
     Path plot;
 
+    @Option(names = "--snapshots", defaultValue = "100", paramLabel = "N",
+            description = "snapshot target: live snapshots to take, one every 20 ms of the guest's writing (default: ${DEFAULT-VALUE})")
+    int snapshots;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "snapshot target: the new layers' format, e.g. cow (default: the layer format)")
+    String format;
+
     @Option(names = "--producers", defaultValue = "1", paramLabel = "N",
             description = "ring target: submitter threads (default: ${DEFAULT-VALUE}; 1 uses the single-submitter ring)")
     int producers;
@@ -139,6 +151,12 @@ final class BenchCommand implements Callable<Integer> {
                 throw usage("--target=" + target + ": no --matrix or --plot (one job against uml_moo and qemu-img)");
             }
             return jobBench();
+        }
+        if (target == BenchTarget.snapshot) {
+            if (matrix || plot != null || direct || !compare.isEmpty() || repeat != 1) {
+                throw usage("--target=snapshot: no --matrix, --plot, --direct, --compare or --repeat (it has no peer)");
+            }
+            return snapshotBench(spinNanos);
         }
         if (target == BenchTarget.ring) {
             if (matrix || plot != null) {
@@ -308,6 +326,30 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             report.human(out);
         }
+        return UbdMain.OK;
+    }
+
+    /** Live snapshots under a writing guest; the workload is randwrite unless --rw says otherwise. */
+    private Integer snapshotBench(long spinNanos) throws IOException {
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--rw")) {
+            workload.rw = AccessPattern.randwrite;
+        }
+        BenchSpec bench = benchSpec();
+        SnapshotBenchmark benchmark;
+        try {
+            benchmark = new SnapshotBenchmark(bench, snapshots, format, spinNanos, spec.commandLine().getErr());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        benchmark.run(resolveEngine(bench.iodepth()), report -> {
+            if (output.json()) {
+                out.print(report.json());
+            } else {
+                report.human(out);
+            }
+            out.flush();
+        });
         return UbdMain.OK;
     }
 

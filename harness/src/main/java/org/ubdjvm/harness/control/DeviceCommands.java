@@ -77,7 +77,7 @@ public final class DeviceCommands {
         Duration pause;
         synchronized (d) { // one switch at a time per device
             try {
-                pause = d.snapshot(file, format, SNAPSHOT_WAIT);
+                pause = d.snapshot(file, format, SNAPSHOT_WAIT).pause();
             } catch (IOException e) {
                 throw ControlError.generic(e.getMessage());
             }

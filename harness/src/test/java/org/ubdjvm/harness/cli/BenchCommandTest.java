@@ -228,4 +228,36 @@ class BenchCommandTest {
         assertEquals("none", none.get("sync").asText());
         assertTrue(none.get("sync-meaning").asText().startsWith("no fsync by the bench"), none::toString);
     }
+
+    /**
+     * Live snapshots under a writing guest: every snapshot is reported with its phases, the percentiles are ordered,
+     * the held phases add up to no more than the pause, and the bench's folder is gone afterwards.
+     */
+    @Test
+    void snapshotTargetReportsEachPauseAndWhereItWent() throws Exception {
+        JsonNode j = json(Ubd.run("bench", "--target=snapshot", "--file=" + s(dir.resolve("data.img")), "--size=16M",
+                "--snapshots=3", "--iodepth=8", "--ramp-time=0", "--output=json"));
+        assertEquals("snapshot", j.get("target").asText());
+        assertEquals("randwrite", j.get("workload").get("rw").asText());
+        assertEquals(3, j.get("workload").get("snapshots").asInt());
+        assertSane(j.get("guest"), "ubd");
+        assertTrue(j.get("host").get("process-cpu-seconds").asDouble() > 0, j::toString);
+        JsonNode pause = j.get("pause-ms");
+        assertTrue(pause.get("p50").asDouble() > 0 && pause.get("p50").asDouble() <= pause.get("p90").asDouble()
+                && pause.get("p90").asDouble() <= pause.get("p99").asDouble()
+                && pause.get("p99").asDouble() <= pause.get("max").asDouble(), pause::toString);
+        for (String phase : List.of("preflush", "premake", "drain", "flush", "create", "switch", "settle", "pause")) {
+            assertTrue(j.get("phases-ms").has(phase), phase);
+        }
+        assertEquals(3, j.get("snapshots").size());
+        for (JsonNode t : j.get("snapshots")) {
+            double held = t.get("drain-ms").asDouble() + t.get("flush-ms").asDouble() + t.get("create-ms").asDouble()
+                    + t.get("switch-ms").asDouble();
+            assertTrue(t.get("drain-ms").asDouble() > 0, t::toString);
+            assertTrue(held > 0 && held <= t.get("pause-ms").asDouble() + 1e-3, t::toString);
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "the bench's folder is removed");
+        }
+    }
 }

@@ -43,7 +43,8 @@ class ControlSocketTest {
     @Test
     void snapshotsFromUbdCtlDuringAVerifyingWorkloadKeepEveryReadRightAndTheChainOpens() throws Exception {
         Path socket = dir.resolve("ctl.sock");
-        CompletableFuture<Ubd.Result> run = guest(socket, "3s");
+        // long enough for 8 snapshots on a loaded host: each makes its file and syncs the old top beside the guest
+        CompletableFuture<Ubd.Result> run = guest(socket, "8s");
         int snapshots = 8;
         for (int i = 1; i <= snapshots; i++) {
             Ubd.Result r = Ubd.run("ctl", s(socket), "snapshot", "ubd0", s(dir.resolve("top" + i + ".cow"))).ok();
