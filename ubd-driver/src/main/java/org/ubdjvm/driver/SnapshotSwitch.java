@@ -2,6 +2,7 @@ package org.ubdjvm.driver;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CreateSpec;
@@ -18,11 +19,13 @@ final class SnapshotSwitch implements HeldBarrier {
     private final UbdDevice device;
     private final Path newTop;
     private final String format;
+    private final Map<String, String> options;
 
-    SnapshotSwitch(UbdDevice device, Path newTop, String format) {
+    SnapshotSwitch(UbdDevice device, Path newTop, String format, Map<String, String> options) {
         this.device = device;
         this.newTop = newTop;
         this.format = format;
+        this.options = Map.copyOf(options);
     }
 
     @Override
@@ -42,7 +45,8 @@ final class SnapshotSwitch implements HeldBarrier {
                 .withForceShare(flags.shared() || env.forceShare())
                 .withWarnings(env.warnings());
         OpenedImage opened = env.images().createAbove(
-                CreateSpec.of(newTop, fmt).withBacking(belowFile).withWarnings(env.warnings()), open,
+                CreateSpec.of(newTop, fmt).withBacking(belowFile).withOptions(options).withWarnings(env.warnings()),
+                open,
                 device.spec().engineRequest(), below);
         top.switchTo(opened.image(), newTop);
     }

@@ -255,6 +255,15 @@ public final class UbdDevice implements AutoCloseable {
      * @return how long the ring was held, the drain included
      */
     public Duration snapshot(Path newTop, String format, Duration timeout) throws IOException {
+        return snapshot(newTop, format, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #snapshot(Path, String, Duration)}, with create {@code options} for the new top, as its format
+     * declares them ({@code version=2} for a UML COW V2); one it refuses fails the snapshot like any other error.
+     */
+    public Duration snapshot(Path newTop, String format, Map<String, String> options, Duration timeout)
+            throws IOException {
         if (partition != null) {
             throw new IOException(name() + ": a snapshot is of the whole disk: snapshot " + spec.name());
         }
@@ -268,7 +277,7 @@ public final class UbdDevice implements AutoCloseable {
         // I/O, it leaves the held flush only the last few milliseconds' writes, so the pause is short.
         BlockIo.flush(top.image(), new WaitLimit(timeout, this::describeInFlight));
         CompletableFuture<Long> held = new CompletableFuture<>();
-        ring.submitHeld(new SnapshotSwitch(this, newTop, format), (pause, e) -> {
+        ring.submitHeld(new SnapshotSwitch(this, newTop, format, options), (pause, e) -> {
             if (e != null) {
                 held.completeExceptionally(e);
             } else {
