@@ -18,6 +18,7 @@ import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageFormat;
 import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.MetadataCacheOptions;
 import org.ubdjvm.cow.OpenSpec;
@@ -272,6 +273,15 @@ public final class UbdDevice implements AutoCloseable {
         }
         if (Files.exists(newTop, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(name() + ": snapshot " + newTop + ": file exists");
+        }
+        FormatTable formats = top.environment().images().formats();
+        ImageFormat layer = format == null ? formats.layerFormat() : formats.byName(format);
+        if (!layer.copyOnWrite()) {
+            // HEADER would take the old top as its data file and write into it: the old top must only be read now
+            throw new IOException(name() + ": snapshot " + newTop + ": format " + layer.name() + " makes no"
+                    + " copy-on-write layer over the old top (formats that do: " + formats.formats().stream()
+                    .filter(ImageFormat::copyOnWrite).map(ImageFormat::name)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         // Most of a barrier's flush is what the guest wrote since the last one: flushed here, beside the guest's
         // I/O, it leaves the held flush only the last few milliseconds' writes, so the pause is short.
