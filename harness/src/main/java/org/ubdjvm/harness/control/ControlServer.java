@@ -1,5 +1,6 @@
 package org.ubdjvm.harness.control;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -31,7 +32,8 @@ public final class ControlServer implements AutoCloseable {
     private final Consumer<String> warnings;
     private final Set<ControlSession> sessions = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
-    private final ObjectMapper json = new ObjectMapper();
+    /** Strict: a request line is one JSON value; {@code {...}x} is refused, not read as its first value. */
+    private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private volatile boolean closed;
 
     private ControlServer(Path path, ServerSocketChannel server, Map<String, ControlCommand> commands,

@@ -17,7 +17,10 @@ import java.util.function.Consumer;
 
 /** One client of the control socket: reads a line, answers it, until the client goes. */
 final class ControlSession {
-    /** Longer lines are refused (and skipped to their end) rather than buffered: a client cannot exhaust the heap. */
+    /**
+     * A longer line gets one error reply and the connection is closed, rather than buffered or skipped to its end: a
+     * client can neither exhaust the heap nor hold a session with a line that never ends.
+     */
     static final int MAX_LINE = 64 * 1024;
 
     private final SocketChannel channel;
@@ -47,24 +50,23 @@ final class ControlSession {
             greeting.putObject("QMP").put("product", "ubd-jvm").putArray("capabilities");
             send(greeting);
             ByteArrayOutputStream line = new ByteArrayOutputStream();
-            boolean tooLong = false;
             int b;
             while ((b = in.read()) >= 0) {
                 if (b != '\n') {
-                    if (line.size() < MAX_LINE) {
-                        line.write(b);
-                    } else {
-                        tooLong = true;
+                    if (line.size() == MAX_LINE) {
+                        // Skipping to the line's end could take forever (a stream with no newline holds this
+                        // thread); the reply says why, then the connection goes. Other clients are not affected.
+                        send(error(null, ControlError.generic("line longer than " + MAX_LINE
+                                + " bytes: closing the connection")));
+                        return;
                     }
+                    line.write(b);
                     continue;
                 }
-                if (tooLong) {
-                    send(error(null, ControlError.generic("line longer than " + MAX_LINE + " bytes")));
-                } else if (!line.toString(StandardCharsets.UTF_8).isBlank()) {
+                if (!line.toString(StandardCharsets.UTF_8).isBlank()) {
                     send(answer(line.toString(StandardCharsets.UTF_8)));
                 }
                 line.reset();
-                tooLong = false;
             }
         } catch (IOException gone) {
             // the client went away; nothing to answer

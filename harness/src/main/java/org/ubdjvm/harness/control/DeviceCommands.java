@@ -32,15 +32,23 @@ public final class DeviceCommands {
     /** The command table for {@link ControlServer#start}. */
     public Map<String, ControlCommand> commands() {
         Map<String, ControlCommand> c = new LinkedHashMap<>();
-        c.put("qmp_capabilities", args -> json.createObjectNode()); // QMP clients send it first; nothing to negotiate
+        // QMP clients send it first; nothing to negotiate
+        c.put("qmp_capabilities", args -> {
+            Arguments.of("qmp_capabilities", args, List.of());
+            return json.createObjectNode();
+        });
         c.put("query-commands", args -> {
+            Arguments.of("query-commands", args, List.of());
             ArrayNode names = json.createArrayNode();
             for (String n : c.keySet()) { // this table itself: a command added below is listed without more code
                 names.addObject().put("name", n);
             }
             return names;
         });
-        c.put("query-devices", args -> queryDevices());
+        c.put("query-devices", args -> {
+            Arguments.of("query-devices", args, List.of());
+            return queryDevices();
+        });
         c.put("snapshot", this::snapshot);
         return c;
     }
@@ -70,46 +78,42 @@ public final class DeviceCommands {
         return list;
     }
 
-    private JsonNode snapshot(ObjectNode args) throws ControlError {
+    private JsonNode snapshot(ObjectNode arguments) throws ControlError {
+        Arguments args = Arguments.of("snapshot", arguments, List.of("device", "file", "format", "options"));
         UbdDevice d = device(args);
         Path file = path(args, "file");
-        String format = args.hasNonNull("format") ? args.get("format").asText() : null;
+        String format = args.text("format");
+        Map<String, String> options = args.options("options");
         Duration pause;
         synchronized (d) { // one switch at a time per device
             try {
-                pause = d.snapshot(file, format, SNAPSHOT_WAIT);
+                pause = d.snapshot(file, format, options, SNAPSHOT_WAIT);
             } catch (IOException e) {
                 throw ControlError.generic(e.getMessage());
             }
         }
         ObjectNode r = json.createObjectNode();
-        r.put("device", args.get("device").asText());
+        r.put("device", args.text("device"));
         r.put("file", file.toString());
         r.put("pause-ns", pause.toNanos());
         return r;
     }
 
     /** {@code "device"}: {@code ubd0} (the unit) or the kernel's {@code ubda}. */
-    private UbdDevice device(ObjectNode args) throws ControlError {
-        JsonNode name = args.get("device");
-        if (name == null || !name.isTextual()) {
-            throw ControlError.generic("missing 'device' (ubd0, ubd1, ... or ubda, ubdb, ...)");
-        }
+    private UbdDevice device(Arguments args) throws ControlError {
+        String name = args.requiredText("device", "ubd0, ubd1, ... or ubda, ubdb, ...");
         for (int unit = 0; unit < devices.size(); unit++) {
-            if (name.asText().equals("ubd" + unit) || name.asText().equals(devices.get(unit).name())) {
+            if (name.equals("ubd" + unit) || name.equals(devices.get(unit).name())) {
                 return devices.get(unit);
             }
         }
-        throw new ControlError(ControlError.DEVICE_NOT_FOUND, "no device '" + name.asText() + "'");
+        throw new ControlError(ControlError.DEVICE_NOT_FOUND, "no device '" + name + "'");
     }
 
-    private static Path path(ObjectNode args, String key) throws ControlError {
-        JsonNode v = args.get(key);
-        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
-            throw ControlError.generic("missing '" + key + "' (a file name)");
-        }
+    private static Path path(Arguments args, String key) throws ControlError {
+        String v = args.requiredText(key, "a file name");
         try {
-            return Path.of(v.asText()).toAbsolutePath();
+            return Path.of(v).toAbsolutePath();
         } catch (InvalidPathException e) {
             throw ControlError.generic("'" + key + "': not a file name: " + e.getMessage());
         }
