@@ -32,6 +32,12 @@ final class Arguments {
         return new Arguments(command, args);
     }
 
+    /** An argument of any JSON type, or null when it is absent (or JSON null): the command checks its type. */
+    JsonNode value(String name) {
+        JsonNode v = args.get(name);
+        return v == null || v.isNull() ? null : v;
+    }
+
     /** A string argument, or null when it is absent (or JSON null). */
     String text(String name) throws ControlError {
         JsonNode v = args.get(name);

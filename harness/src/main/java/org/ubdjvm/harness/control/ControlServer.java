@@ -1,7 +1,9 @@
 package org.ubdjvm.harness.control;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -19,9 +21,9 @@ import java.util.function.Consumer;
 /**
  * The control socket of a running {@code ubd run}: a Unix socket speaking JSON lines shaped like QEMU's QMP. A client
  * gets a greeting, then sends {@code {"execute": NAME, "arguments": {...}, "id": ANY}} and gets {@code {"return": ...}}
- * or {@code {"error": {"class": ..., "desc": ...}}} (with its {@code id}). No command emits events yet (the jobs
- * that will are not built); the client skips them already. Nothing a client sends can stop the server: a bad line
- * is an error reply.
+ * or {@code {"error": {"class": ..., "desc": ...}}} (with its {@code id}). Events ({@link #broadcast}) go to the
+ * clients that sent {@code qmp_capabilities}, never blocking the caller. Nothing a client sends can stop the server:
+ * a bad line is an error reply.
  *
  * <p>A thread per client: the control plane carries a few commands a second, never the guest's I/O.
  */
@@ -90,6 +92,21 @@ public final class ControlServer implements AutoCloseable {
                 }
                 return;
             }
+        }
+    }
+
+    /**
+     * Sends {@code {"event": NAME, "data": data, "timestamp": {...}}} to every client that asked for events. Never
+     * blocks: each client has a bounded queue (see {@link ControlSession}).
+     */
+    public void broadcast(String name, JsonNode data) {
+        ObjectNode event = json.createObjectNode();
+        event.put("event", name);
+        event.set("data", data);
+        long micros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now());
+        event.putObject("timestamp").put("seconds", micros / 1_000_000).put("microseconds", micros % 1_000_000);
+        for (ControlSession s : sessions) {
+            s.offerEvent(event);
         }
     }
 

@@ -12,21 +12,40 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ubdjvm.cow.ImageInfo;
+import java.util.function.BiConsumer;
+import org.ubdjvm.driver.CommitJob;
+import org.ubdjvm.driver.CommitRequest;
+import org.ubdjvm.driver.JobOutcome;
+import org.ubdjvm.driver.JobProgress;
 import org.ubdjvm.driver.UbdDevice;
+import org.ubdjvm.harness.ByteSize;
 
 /**
- * The commands over a guest's devices: {@code query-devices} (each device and its stack, top first, so a script
- * never guesses the chain from backing names) and {@code snapshot} (a new top at a barrier).
+ * The commands over a guest's devices: {@code query-devices} (each device, its stack, top first, so a script never
+ * guesses the chain from backing names, and its running jobs), {@code snapshot} (a new top at a barrier), and the
+ * background commit: {@code commit}, {@code query-jobs} (also {@code jobs}), {@code job-cancel}. A job's end is an
+ * event, {@code JOB_COMPLETED}, {@code JOB_CANCELLED} or {@code JOB_FAILED}, sent through {@link #events}.
  */
 public final class DeviceCommands {
     /** How long a snapshot may wait for the barrier: a request timeout's worth, as the ring bounds every request. */
     private static final Duration SNAPSHOT_WAIT = Duration.ofSeconds(60);
 
+    /** Ended jobs {@code query-jobs} still lists, oldest dropped first. */
+    static final int ENDED_JOBS_KEPT = 32;
+
     private final List<UbdDevice> devices;
     private final ObjectMapper json = new ObjectMapper();
+    /** Jobs started here, by id, in start order: the running ones and the last ended ones. */
+    private final Map<String, CommitJob> jobs = new LinkedHashMap<>();
+    private volatile BiConsumer<String, JsonNode> events = (name, data) -> { };
 
     public DeviceCommands(List<UbdDevice> devices) {
         this.devices = List.copyOf(devices);
+    }
+
+    /** Where job events go: {@link ControlServer#broadcast}, once the server runs. */
+    public void events(BiConsumer<String, JsonNode> sink) {
+        events = sink;
     }
 
     /** The command table for {@link ControlServer#start}. */
@@ -50,6 +69,16 @@ public final class DeviceCommands {
             return queryDevices();
         });
         c.put("snapshot", this::snapshot);
+        c.put("commit", this::commit);
+        c.put("query-jobs", args -> {
+            Arguments.of("query-jobs", args, List.of());
+            return queryJobs();
+        });
+        c.put("jobs", args -> {
+            Arguments.of("jobs", args, List.of());
+            return queryJobs();
+        });
+        c.put("job-cancel", this::cancel);
         return c;
     }
 
@@ -73,7 +102,11 @@ public final class DeviceCommands {
             } catch (IOException e) {
                 throw ControlError.generic(d.name() + ": " + e.getMessage());
             }
-            n.putArray("jobs");
+            ArrayNode running = n.putArray("jobs");
+            CommitJob job = d.job();
+            if (job != null && !job.progress().state().ended()) {
+                running.add(describe(job));
+            }
         }
         return list;
     }
@@ -97,6 +130,93 @@ public final class DeviceCommands {
         r.put("file", file.toString());
         r.put("pause-ns", pause.toNanos());
         return r;
+    }
+
+    private JsonNode commit(ObjectNode arguments) throws ControlError {
+        Arguments args = Arguments.of("commit", arguments, List.of("device", "top", "base", "speed"));
+        UbdDevice d = device(args);
+        CommitRequest request = CommitRequest.defaults();
+        if (args.text("top") != null) {
+            request = request.withTop(path(args, "top"));
+        }
+        if (args.text("base") != null) {
+            request = request.withBase(path(args, "base"));
+        }
+        JsonNode v = args.value("speed");
+        if (v != null) {
+            try {
+                request = request.withSpeed(v.isIntegralNumber() ? v.asLong() : ByteSize.parse(v.asText()));
+            } catch (IllegalArgumentException e) {
+                throw ControlError.generic("'speed': " + e.getMessage());
+            }
+        }
+        CommitJob job;
+        synchronized (d) { // not beside a snapshot of the same device
+            try {
+                job = d.commit(request);
+            } catch (IOException e) {
+                throw ControlError.generic(e.getMessage());
+            }
+        }
+        remember(job);
+        job.outcome().thenAccept(outcome -> events.accept("JOB_" + outcome.state().name(), ended(job, outcome)));
+        return describe(job);
+    }
+
+    private synchronized void remember(CommitJob job) {
+        jobs.put(job.id(), job);
+        long ended = jobs.values().stream().filter(j -> j.progress().state().ended()).count();
+        for (var it = jobs.values().iterator(); it.hasNext() && ended > ENDED_JOBS_KEPT; ) {
+            if (it.next().progress().state().ended()) {
+                it.remove();
+                ended--;
+            }
+        }
+    }
+
+    private synchronized JsonNode queryJobs() {
+        ArrayNode list = json.createArrayNode();
+        for (CommitJob job : jobs.values()) {
+            list.add(describe(job));
+        }
+        return list;
+    }
+
+    private JsonNode cancel(ObjectNode arguments) throws ControlError {
+        String id = Arguments.of("job-cancel", arguments, List.of("id")).requiredText("id", "a job id from query-jobs");
+        CommitJob job;
+        synchronized (this) {
+            job = jobs.get(id);
+        }
+        if (job == null) {
+            throw ControlError.generic("no job '" + id + "'");
+        }
+        if (job.progress().state().ended()) {
+            throw ControlError.generic("job " + job.id() + " has ended (" + job.progress().state().label() + ")");
+        }
+        job.cancel();
+        return describe(job);
+    }
+
+    /** id, device, type, state, done, total, speed (bytes a second now), limit (asked for; 0: none), layers. */
+    private ObjectNode describe(CommitJob job) {
+        JobProgress p = job.progress();
+        ObjectNode n = json.createObjectNode();
+        n.put("id", job.id()).put("device", job.device()).put("type", job.type()).put("state", p.state().label())
+                .put("done", p.bytesDone()).put("total", p.bytesTotal()).put("speed", p.bytesPerSecond())
+                .put("limit", job.speedLimit());
+        ArrayNode layers = n.putArray("layers");
+        job.layers().forEach(f -> layers.add(f.toString()));
+        return n;
+    }
+
+    private ObjectNode ended(CommitJob job, JobOutcome outcome) {
+        ObjectNode n = describe(job);
+        if (!outcome.reason().isEmpty()) {
+            n.put("reason", outcome.reason());
+        }
+        n.put("pause-ns", job.switchPause().toNanos());
+        return n;
     }
 
     /** {@code "device"}: {@code ubd0} (the unit) or the kernel's {@code ubda}. */

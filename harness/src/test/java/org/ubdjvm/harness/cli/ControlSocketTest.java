@@ -23,7 +23,7 @@ class ControlSocketTest {
     @Test
     void snapshotsFromUbdCtlDuringAVerifyingWorkloadKeepEveryReadRightAndTheChainOpens() throws Exception {
         Path socket = dir.resolve("ctl.sock");
-        CompletableFuture<Ubd.Result> run = ControlGuest.start(dir, socket, "3s");
+        CompletableFuture<Ubd.Result> run = ControlGuest.start(dir, socket, "6s");
         int snapshots = 8;
         for (int i = 1; i <= snapshots; i++) {
             Ubd.Result r = Ubd.run("ctl", s(socket), "snapshot", "ubd0", s(dir.resolve("top" + i + ".cow"))).ok();
