@@ -25,6 +25,14 @@ public interface ImageFormat {
     }
 
     /**
+     * Whether an open layer of this format can record a new backing file and its mtime ({@link BlockImage#layerFile}
+     * is not null): what a commit needs of the layer whose backing becomes the base, and of the layer above the base.
+     */
+    default boolean recordsNewBacking() {
+        return false;
+    }
+
+    /**
      * Whether the first bytes of a file are this format's (qemu's {@code bdrv_probe}), from the bytes alone: no
      * I/O, no exceptions. A file this format claims but cannot parse fails in {@link #open}, not here. Raw claims
      * nothing: it is what is left.

@@ -40,6 +40,11 @@ public final class UmlCowFormat implements ImageFormat {
     }
 
     @Override
+    public boolean recordsNewBacking() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

@@ -336,6 +336,22 @@ public final class UbdDevice implements AutoCloseable {
     }
 
     /**
+     * The layer at {@code depth} gets a new backing file recorded by the commit: refused now, before anything is
+     * copied, when its format cannot do that (ISAM). Found out only at the end, the job failed after the copy had
+     * moved the base's mtime, and the unchanged chain no longer opened (mtime mismatch below that layer).
+     */
+    private void requireNewBacking(CommitPlan plan, int depth) throws IOException {
+        FormatTable formats = top.environment().images().formats();
+        ImageFormat f = formats.byName(plan.format(depth));
+        if (!f.recordsNewBacking()) {
+            throw new IOException(name() + ": " + plan.files().get(depth) + ": format " + f.name() + " cannot record"
+                    + " a new backing file, which this commit needs (formats that can: " + formats.formats().stream()
+                    .filter(ImageFormat::recordsNewBacking).map(ImageFormat::name)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
+        }
+    }
+
+    /**
      * Starts a background commit (the seed's "merged … as a background task"): the layers {@code request} names,
      * below the active top, are copied into its base on a thread of their own while the guest keeps reading and
      * writing the top, and the stack then reads the base in their place. See {@link CommitJob} for the steps, what a
@@ -360,6 +376,8 @@ public final class UbdDevice implements AutoCloseable {
                         + " one job at a time: wait for it or cancel it (job-cancel " + running.id() + ")");
             }
             CommitPlan plan = CommitPlan.of(name(), stack(), request);
+            requireNewBacking(plan, plan.topDepth() - 1);
+            requireNewBacking(plan, plan.baseDepth() - 1);
             hold(() -> lendBase(plan), BARRIER_TIMEOUT, "commit");
             CommitJob job = new CommitJob(this, plan);
             top.job(job);
