@@ -37,9 +37,10 @@ import org.ubdjvm.harness.control.ControlClient;
  * Protocol abuse of {@code ubd run --control} while its verifying guest runs: 1 000 malformed or hostile messages
  * drawn from a seeded generator (printed; {@code -Dubd.test.seed} repeats a run). Each gets an error reply; a line
  * longer than the server's limit (several MiB with no newline, sent on connections of their own beside the main
- * one) gets an error reply and its connection closed, while the main client keeps being served. Afterwards the guest
- * verified every read, the device's stack is unchanged, and every file but the top the guest writes has the same
- * md5 and mtime as before (and no file appeared or went).
+ * one) gets an error reply and its connection closed, while the main client keeps being served. A throttled commit
+ * runs throughout, so second commits and snapshots are refused. Afterwards the guest verified every read, the
+ * device's stack is the setup's (its commit cancelled), and every file but those the guest and the job write has the
+ * same md5 and mtime as before (and no file appeared or went).
  */
 class ControlAbuseTest {
     private static final int MESSAGES = 1000;
@@ -70,6 +71,21 @@ class ControlAbuseTest {
                 .ok();
         Files.createSymbolicLink(dir.resolve("link.cow"), dir.resolve("taken.img"));
         Files.createSymbolicLink(dir.resolve("dangling.cow"), dir.resolve("nowhere"));
+        // A stack of four and a commit of top1 into top0 throttled to 1 KiB/s, running all along: commits beside it
+        // and snapshots are refused. It writes top0 (its base) and top1 (the layer above the base, on its cancel)
+        // and their journal: those and the active top are the files that may change.
+        String runningJob;
+        try (ControlClient setup = ControlClient.connect(socket)) {
+            for (int i = 1; i <= 2; i++) {
+                Thread.sleep(100); // a few of the guest's writes in each layer
+                JsonNode r = setup.send(Generator.snapshotOnto(dir.resolve("top" + i + ".cow").toString()));
+                assertTrue(r.has("return"), r::toString);
+            }
+            JsonNode job = setup.send("{\"execute\": \"commit\", \"arguments\": {\"device\": \"ubd0\", \"top\": \""
+                    + dir.resolve("top1.cow") + "\", \"base\": \"" + dir.resolve("top0.cow") + "\", \"speed\": 1024}}");
+            assertTrue(job.has("return"), job::toString);
+            runningJob = job.get("return").get("id").asText();
+        }
         Map<String, String> before = fingerprints();
 
         Generator generator = new Generator(random, dir, socket);
@@ -111,9 +127,19 @@ class ControlAbuseTest {
                 assertTrue(outcome.equals("closed") || outcome.contains("longer than"), outcome + where);
             }
             assertFalse(run.isDone(), "the guest ran all along: give it a longer runtime" + where);
+            JsonNode jobs = client.execute("query-jobs", null).get("return");
+            assertEquals("running", jobs.get(0).get("state").asText(), "the throttled commit ran all along: " + jobs);
+            assertTrue(client.execute("job-cancel", JSON.createObjectNode().put("id", runningJob)).has("return"));
+            for (int i = 0; i < 600 && client.execute("query-jobs", null).get("return").get(0).get("state").asText()
+                    .equals("running"); i++) {
+                Thread.sleep(50);
+            }
             JsonNode stack = client.execute("query-devices", null).get("return").get(0).get("stack");
-            assertEquals(2, stack.size(), "the stack is as it was: " + stack + where);
-            assertEquals(dir.resolve("top0.cow").toString(), stack.get(0).get("filename").asText(), where);
+            List<String> files = new ArrayList<>();
+            stack.forEach(layer -> files.add(layer.get("filename").asText()));
+            assertEquals(List.of(dir.resolve("top2.cow").toString(), dir.resolve("top1.cow").toString(),
+                    dir.resolve("top0.cow").toString(), dir.resolve("back.img").toString()), files,
+                    "the stack is the one the setup made (its commit cancelled)" + where);
         }
         System.out.printf("ControlAbuseTest: %d messages answered with errors in %.1f s, %d over-long lines refused"
                 + " (%d with a reply before the close); kinds %s%n", messages.size(),
@@ -159,13 +185,17 @@ class ControlAbuseTest {
         }
     }
 
-    /** md5 and mtime of every file under the directory but the active top (the guest writes it) and the socket. */
+    /** The files the guest and the setup's commit write, and the socket: every other file must stay as it was. */
+    private static final java.util.Set<String> CHANGING = java.util.Set.of("top2.cow", "top1.cow", "top0.cow",
+            ".top1.cow.ubd-commit", "ctl.sock");
+
+    /** md5 and mtime of every file under the directory but those that may change ({@link #CHANGING}). */
     private Map<String, String> fingerprints() throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.toList()) {
                 String name = dir.relativize(p).toString();
-                if (name.equals("top0.cow") || name.equals("ctl.sock")) {
+                if (CHANGING.contains(name)) {
                     continue;
                 }
                 if (Files.isSymbolicLink(p)) {
@@ -245,8 +275,26 @@ class ControlAbuseTest {
             kind("unknown device", r -> "{\"execute\": \"snapshot\", \"arguments\": {\"device\": "
                     + JSON.valueToTree(pick(r, "ubd1", "ubd9", "ubdb", "ubd0p1", "ubda1", "", "UBD0", "ubd00",
                     word(r))) + ", \"file\": \"" + fresh(dir) + "\"}}");
+            String commit = "{\"execute\": \"commit\", \"arguments\": {\"device\": \"ubd0\"";
+            kind("commit of the active layer", r -> commit + ", \"top\": " + JSON.valueToTree(pick(r,
+                    dir.resolve("top2.cow"), dir.resolve("top2.cow"), dir.resolve(".").resolve("top2.cow"))
+                    .toString()) + (r.nextBoolean() ? "" : ", \"base\": \"" + dir.resolve("back.img") + "\"") + "}}");
+            kind("a second commit while one runs", r -> commit + pick(r, "", ", \"speed\": 0",
+                    ", \"top\": \"" + dir.resolve("top1.cow") + "\"", ", \"base\": \"" + dir.resolve("back.img")
+                            + "\"", ", \"top\": \"" + dir.resolve("top0.cow") + "\"") + "}}");
+            kind("commit with bad arguments", r -> commit + pick(r, ", \"speed\": \"fast\"", ", \"speed\": -1",
+                    ", \"speed\": {}", ", \"top\": 5", ", \"base\": [\"x\"]", ", \"top\": \"" + dir.resolve("taken.img")
+                            + "\"", ", \"base\": \"/nonexistent\"", ", \"wait\": true", ", " + JSON.valueToTree(word(r))
+                            + ": 0") + "}}");
+            kind("job-cancel of unknown ids", r -> "{\"execute\": \"job-cancel\", \"arguments\": " + pick(r,
+                    "{\"id\": " + JSON.valueToTree(word(r)) + "}", "{\"id\": \"commit-999999\"}", "{\"id\": 1}",
+                    "{\"id\": null}", "{}", "{\"id\": [\"commit-1\"]}", "{\"id\": \"" + "x".repeat(10_000) + "\"}")
+                    + "}");
+            kind("snapshot while a job runs", r -> "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\","
+                    + " \"file\": \"" + fresh(dir) + "\"}}");
             kind("snapshot onto an existing file", r -> snapshotOnto(pick(r,
                     dir.resolve("taken.img"), dir.resolve("top0.cow"), dir.resolve("back.img"),
+                    dir.resolve("top1.cow"), dir.resolve("top2.cow"),
                     dir.resolve("other.cow"), socket, dir, dir.resolve("sub"), dir.resolve("link.cow"),
                     dir.resolve("dangling.cow"), Path.of("/"), Path.of("/dev/null")).toString()));
             kind("snapshot into a missing directory", r -> snapshotOnto(pick(r,
