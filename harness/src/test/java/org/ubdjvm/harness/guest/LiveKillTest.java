@@ -1,5 +1,6 @@
 package org.ubdjvm.harness.guest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,10 +19,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.ubdjvm.cow.CommitJournal;
 import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
+import org.ubdjvm.harness.cli.UbdMain;
 import org.ubdjvm.harness.cli.UbdProcess;
 import org.ubdjvm.harness.control.ControlClient;
 import org.ubdjvm.hostio.SyncEngine;
@@ -90,6 +95,64 @@ class LiveKillTest {
         assertTrue(inside >= kills / 3, inside + " of " + kills + " kills landed before the snapshot's reply");
     }
 
+    /**
+     * {@code kill -9} at random moments of a background commit (top0 into the round's own base, under top1, the
+     * active top a snapshot made): the chain opens from top1 and holds everything journaled; then {@code ubd commit
+     * -b BASE top0} finishes an interrupted merge offline, and the chain reads exactly the disk it read right after
+     * the kill. Kills: {@code -Dubd.commit.live.kills} (30).
+     */
+    @Test
+    void aKillDuringABackgroundCommitLeavesAChainThatOpensAndUbdCommitFinishesToTheSameDisk() throws Exception {
+        int kills = Integer.getInteger("ubd.commit.live.kills", 30);
+        long seed = Long.getLong("ubd.test.seed", System.nanoTime());
+        System.out.println("LiveKillTest (commit): seed " + seed + " (-Dubd.test.seed=" + seed + " repeats it)");
+        Random random = new Random(seed);
+        long maxDelayMicros = 30_000;
+        int inside = 0;
+        Round next = new Round(dir.resolve("commit0"), null, 0).launch();
+        try {
+            for (int k = 0; k < kills; k++) {
+                Round round = next;
+                try (ControlClient client = round.awaitReady()) {
+                    Thread.sleep(20 + random.nextInt(50)); // some of the guest's writes in top0 beyond the first flush
+                    JsonNode snap = client.execute("snapshot", round.snapshotArgs());
+                    assertTrue(snap.has("return"), () -> round + ": " + snap);
+                    round.made();
+                    JsonNode job = client.execute("commit", JsonNodeFactory.instance.objectNode().put("device", "ubd0"));
+                    assertTrue(job.has("return"), () -> round + ": " + job);
+                    long delay = (long) (random.nextDouble() * maxDelayMicros);
+                    TimeUnit.MICROSECONDS.sleep(delay);
+                    round.kill();
+                    next = k + 1 < kills ? new Round(dir.resolve("commit" + (k + 1)), null, k + 1).launch() : null;
+                    boolean interrupted = Files.exists(CommitJournal.beside(round.top(0)));
+                    inside += interrupted ? 1 : 0;
+                    String where = round + " (seed " + seed + ", killed " + delay + " us after the commit started, "
+                            + (interrupted ? "its journal there" : "no journal") + ")";
+                    byte[] disk = round.assertChainHoldsWhatWasFlushed(false, where);
+                    // aim the kills at the job: shorter when it had finished, longer when it had not begun copying
+                    boolean finished = round.depth == 2;
+                    maxDelayMicros = interrupted ? maxDelayMicros : finished ? maxDelayMicros * 4 / 5
+                            : maxDelayMicros * 5 / 4;
+                    if (interrupted) {
+                        StringWriter out = new StringWriter();
+                        StringWriter err = new StringWriter();
+                        int exit = UbdMain.run(new String[] {"commit", "-b", round.back.toString(),
+                                round.top(0).toString()}, new PrintWriter(out), new PrintWriter(err));
+                        assertEquals(0, exit, where + ": ubd commit: " + out + err);
+                    }
+                    assertArrayEquals(disk, round.readDisk(), where + ": the disk after finishing with ubd commit");
+                }
+            }
+        } finally {
+            if (next != null) {
+                next.process.destroyForcibly();
+            }
+        }
+        System.out.println("LiveKillTest (commit): " + kills + " kills, " + inside + " inside the job (its journal"
+                + " there)");
+        assertTrue(inside >= kills / 3, inside + " of " + kills + " kills landed inside the job");
+    }
+
     /** One JVM's run: its chain (top0 made on open, then one file per snapshot), journal, socket and log. */
     private static final class Round {
         private final Path dir;
@@ -102,11 +165,14 @@ class LiveKillTest {
         int snapshots;
         /** Snapshots whose reply came. */
         private int completed;
+        /** Layers of the chain found after the kill. */
+        int depth;
         private Process process;
 
+        /** With {@code back} null, a base of its own (1 MiB of zeros), for a commit to write into. */
         Round(Path dir, Path back, int seed) throws IOException {
             this.dir = Files.createDirectories(dir);
-            this.back = back;
+            this.back = back != null ? back : Files.write(dir.resolve("base.img"), new byte[1 << 20]);
             this.seed = seed;
             this.socket = dir.resolve("ctl.sock");
             this.journal = dir.resolve("journal");
@@ -156,16 +222,11 @@ class LiveKillTest {
          * The newest top is the killed snapshot's file when it was made (always when its reply came), else the
          * last completed one's; it opens, lists every layer down to the base, and holds everything journaled.
          */
-        void assertChainHoldsWhatWasFlushed(boolean answered, String where) throws Exception {
+        byte[] assertChainHoldsWhatWasFlushed(boolean answered, String where) throws Exception {
             int newest = Files.exists(top(snapshots)) ? snapshots : completed;
             if (answered) {
                 assertEquals(snapshots, newest, where + ": the snapshot replied but its file is not there");
             }
-            List<Path> chain = new ArrayList<>();
-            for (int n = newest; n >= 0; n--) {
-                chain.add(top(n));
-            }
-            chain.add(back);
             DurableJournal.Record record = DurableJournal.read(journal);
             try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
                 try {
@@ -174,10 +235,43 @@ class LiveKillTest {
                     throw new AssertionError(where + ": the chain does not open: " + e.getMessage(), e);
                 }
                 ImageInfo stack = table.all().get(0).stack();
-                assertEquals(chain, stack.files(), where + ": the chain from the newest top");
+                depth = stack.depth();
+                assertEquals(chain(newest, stack), stack.files(), where + ": the chain from the newest top");
                 List<String> problems = JournalCheck.check(record, table.all());
                 assertEquals(List.of(), problems.subList(0, Math.min(5, problems.size())), where);
+                return read(table.all().get(0));
             }
+        }
+
+        /**
+         * The files from top {@code newest} down: every layer made, then the base; after a completed commit (the
+         * stack then names the base right below the newest top) top0 and the layers a commit merged are gone.
+         */
+        private List<Path> chain(int newest, ImageInfo stack) {
+            List<Path> chain = new ArrayList<>();
+            for (int n = newest; n >= 0; n--) {
+                chain.add(top(n));
+            }
+            chain.add(back);
+            boolean committed = stack.files().size() == 2 && newest > 0;
+            return committed ? List.of(top(newest), back) : chain;
+        }
+
+        /** The whole disk, from the chain's newest top opened cold. */
+        byte[] readDisk() throws Exception {
+            try (DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(new SyncEngine())))) {
+                table.add("ubd0r=" + top(completed));
+                return read(table.all().get(0));
+            }
+        }
+
+        private static byte[] read(org.ubdjvm.driver.UbdDevice device) throws Exception {
+            java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) device.capacity());
+            IOException e = Sync.call(device, org.ubdjvm.queue.RequestOp.READ, 0, all);
+            if (e != null) {
+                throw e;
+            }
+            return all.array();
         }
 
         private String readLog() {
