@@ -193,6 +193,18 @@ class ControlAbuseTest {
 
     /** md5 and mtime of every file under the directory but those that may change ({@link #CHANGING}, the journal). */
     private Map<String, String> fingerprints() throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return fingerprintsOnce();
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException vanished) {
+                if (attempt == 5) { // the job's journal temporary went while the directory was walked: again
+                    throw vanished;
+                }
+            }
+        }
+    }
+
+    private Map<String, String> fingerprintsOnce() throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.toList()) {
