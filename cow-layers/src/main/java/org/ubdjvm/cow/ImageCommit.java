@@ -1,16 +1,11 @@
 package org.ubdjvm.cow;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.ubdjvm.hostio.HostFile;
 import org.ubdjvm.hostio.IoEngine;
-import org.ubdjvm.hostio.OpenMode;
 
 /**
  * Merges the layers of a chain above a base into that base, in place ({@code ubd commit}, qemu-img commit,
@@ -56,11 +51,7 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
         Path child = chain.get(baseDepth - 1).filename();
         boolean empty = !keep && baseDepth == 1;
         CommitJournal journal = CommitJournal.read(child);
-        if (journal != null && !BackingPath.sameFile(journal.base(), basePath)) {
-            throw new ImageException(top, "a commit into " + ImageException.quote(journal.base()) + " is in progress ("
-                    + CommitJournal.beside(child) + "); finish it first: ubd commit -b " + journal.base() + " " + top);
-        }
-        if (journal != null) {
+        if (journal != null && BackingPath.sameFile(journal.base(), basePath)) {
             warnings.accept(top + ": finishing the interrupted commit into " + ImageException.quote(basePath));
         }
         List<BlockImage> opened = new ArrayList<>();
@@ -77,10 +68,7 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
             LayerFile childFile = (childImage == null ? topImage : childImage).layerFile();
             long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
             List<Allocation> runs = heldAbove(topImage, baseDepth, end);
-            if (journal == null) {
-                journal = CommitJournal.of(top, basePath, child);
-                journal.write(child);
-            }
+            journal = CommitSteps.begin(top, basePath, child);
             RunCopy.copy(topImage, base, runs, progress);
             BlockIo.flush(base);
             childFile.recordBacking(basePath);
@@ -92,19 +80,9 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
             throw e;
         }
         closeAll(opened);
-        if (baseDepth > 1) { // the layer above the child records the child's mtime
-            Files.setLastModifiedTime(child, FileTime.from(journal.childMtimeNanos(), TimeUnit.NANOSECONDS));
-            sync(child);
-        }
-        sync(basePath);
-        CommitJournal.remove(child);
-    }
-
-    /** fsync: the file's mtime too must be durable before the journal goes. */
-    private static void sync(Path file) throws IOException {
-        try (HostFile f = HostFile.open(file, OpenMode.READ_ONLY)) {
-            f.sync();
-        }
+        // the layer above the child (when there is one) records the child's mtime; its disk is unchanged
+        CommitSteps.restoreMtime(child, journal.childMtimeNanos());
+        CommitSteps.end(basePath, child);
     }
 
     /** The top's chain, top first, as it opens now (a journal of an interrupted commit lets it open). */

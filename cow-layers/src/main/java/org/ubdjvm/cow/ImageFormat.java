@@ -16,6 +16,23 @@ public interface ImageFormat {
     String name();
 
     /**
+     * Whether {@link #create} with a backing makes a copy-on-write layer: every write stays in the new file and the
+     * rest is read through the layer below, which is only read from then on. A live snapshot's new top must be one.
+     * A format whose "backing" is where its data lives (the seed's HEADER and its data file) is not.
+     */
+    default boolean copyOnWrite() {
+        return false;
+    }
+
+    /**
+     * Whether an open layer of this format can record a new backing file and its mtime ({@link BlockImage#layerFile}
+     * is not null): what a commit needs of the layer whose backing becomes the base, and of the layer above the base.
+     */
+    default boolean recordsNewBacking() {
+        return false;
+    }
+
+    /**
      * Whether the first bytes of a file are this format's (qemu's {@code bdrv_probe}), from the bytes alone: no
      * I/O, no exceptions. A file this format claims but cannot parse fails in {@link #open}, not here. Raw claims
      * nothing: it is what is left.

@@ -138,6 +138,16 @@ public final class ImageOpener {
         }
     }
 
+    /**
+     * Opens {@code open} through the engine {@code request} asks for, its backing chain reaching {@code lentFile}
+     * getting {@code lent} itself, which stays the caller's: closing the result never closes it. For a background
+     * commit, which holds its base open read-write under the device's stack while it copies into it.
+     */
+    public OpenedImage openOver(OpenSpec open, EngineRequest request, java.nio.file.Path lentFile, BlockImage lent)
+            throws IOException {
+        return new ImageOpener(formats.withOpenLayer(lentFile, new SharedLayer(lent)), shared).open(open, request);
+    }
+
     /** The shared engine when it is of the kind asked for; else a new one. */
     private IoEngine engineFor(EngineRequest request) throws IOException {
         return switch (request.kind()) {

@@ -25,6 +25,11 @@ public final class IsamFormat implements ImageFormat {
     static final int OWNER_PAGES = 256;
 
     @Override
+    public boolean copyOnWrite() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

@@ -41,6 +41,12 @@ final class RunCopy {
 
     /** Copies every run of {@code runs} from {@code from} to {@code to}; does not flush {@code to}. */
     static void copy(BlockImage from, BlockImage to, List<Allocation> runs, ProgressListener progress) throws IOException {
+        copy(from, to, runs, progress, CopyPacer.NONE);
+    }
+
+    /** As {@link #copy(BlockImage, BlockImage, List, ProgressListener)}, asking {@code pacer} before each piece. */
+    static void copy(BlockImage from, BlockImage to, List<Allocation> runs, ProgressListener progress, CopyPacer pacer)
+            throws IOException {
         List<Allocation> pieces = pieces(runs);
         long total = pieces.stream().mapToLong(Allocation::length).sum();
         Deque<ByteBuffer> free = new ArrayDeque<>();
@@ -51,16 +57,27 @@ final class RunCopy {
         int next = 0;
         int inFlight = 0;
         long done = 0;
+        long issued = 0;
         IOException failure = null;
         while ((next < pieces.size() && failure == null) || inFlight > 0) {
             from.plug();
             while (next < pieces.size() && failure == null && !free.isEmpty()) {
+                try {
+                    pacer.beforePiece(issued);
+                } catch (IOException stop) {
+                    failure = stop;
+                    break;
+                }
                 Allocation p = pieces.get(next++);
+                issued += p.length();
                 ByteBuffer buf = free.pop().clear().limit((int) p.length());
                 inFlight++;
                 from.read(p.offset(), buf, (n, e) -> finished.add(new Piece(p.offset(), buf, false, e)));
             }
             from.unplug();
+            if (inFlight == 0) {
+                break; // stopped by the pacer with nothing in flight
+            }
             Piece piece = take(finished);
             if (piece.error() != null) {
                 failure = failure == null ? piece.error() : failure;

@@ -35,6 +35,16 @@ public final class UmlCowFormat implements ImageFormat {
     static final CreateOption SECTOR_SIZE = LetterOptions.SECTOR_SIZE;
 
     @Override
+    public boolean copyOnWrite() {
+        return true;
+    }
+
+    @Override
+    public boolean recordsNewBacking() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

@@ -90,7 +90,7 @@ class ConcurrentDeviceProperties {
             }
             UbdDevice device = table.add(arg);
             List<Done> log = run(device, scripts);
-            check(log, scripts);
+            check(log, "scripts " + scripts);
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -98,7 +98,23 @@ class ConcurrentDeviceProperties {
         }
     }
 
-    private static List<Done> run(UbdDevice device, List<List<Op>> scripts) throws Exception {
+    /** Something done to the device beside the guests (a live snapshot), told the guests' clock and whether they are done. */
+    @FunctionalInterface
+    interface Beside {
+        Beside NOTHING = (clock, guestsDone) -> { };
+
+        void run(AtomicLong clock, java.util.function.BooleanSupplier guestsDone) throws Exception;
+    }
+
+    static List<Done> run(UbdDevice device, List<List<Op>> scripts) throws Exception {
+        return run(device, scripts, Beside.NOTHING);
+    }
+
+    /**
+     * Runs every script on a thread of its own and {@code beside} on another, all at once; then, once all are done,
+     * one read of the whole disk (thread {@code scripts.size()}), so the log ends with what the device finally holds.
+     */
+    static List<Done> run(UbdDevice device, List<List<Op>> scripts, Beside beside) throws Exception {
         AtomicLong clock = new AtomicLong();
         AtomicLong ids = new AtomicLong();
         List<Done> log = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -117,13 +133,23 @@ class ConcurrentDeviceProperties {
                 }
             }, r -> new Thread(r).start()));
         }
+        CompletableFuture<Void> guests = CompletableFuture.allOf(threads.toArray(CompletableFuture[]::new));
+        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
+            try {
+                go.await();
+                beside.run(clock, guests::isDone);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> new Thread(r).start());
         go.countDown();
-        CompletableFuture.allOf(threads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        CompletableFuture.allOf(guests, other).get(60, TimeUnit.SECONDS);
+        log.add(one(device, scripts.size(), new Op('R', 0, (int) (device.capacity() / SECTOR)), clock, ids));
         return log;
     }
 
     /** Submits one request through the ring and waits for it (each thread runs its script in order). */
-    private static Done one(UbdDevice device, int thread, Op op, AtomicLong clock, AtomicLong ids) throws Exception {
+    static Done one(UbdDevice device, int thread, Op op, AtomicLong clock, AtomicLong ids) throws Exception {
         ByteBuffer buf = op.kind() == 'F' ? null : ByteBuffer.allocate(op.count() * SECTOR);
         long id = op.kind() == 'W' ? ids.incrementAndGet() : 0;
         for (int i = 0; op.kind() == 'W' && i < op.count(); i++) {
@@ -168,7 +194,7 @@ class ConcurrentDeviceProperties {
         return new Done(thread, op, id, start, endTick[0], seen);
     }
 
-    private static void check(List<Done> log, List<List<Op>> scripts) {
+    static void check(List<Done> log, Object context) {
         List<Done> writes = log.stream().filter(d -> d.op().kind() == 'W').toList();
         for (Done read : log) {
             if (read.op().kind() != 'R') {
@@ -190,7 +216,7 @@ class ConcurrentDeviceProperties {
                     throw new AssertionError("read " + read.op() + " by thread " + read.thread() + " [" + read.start()
                             + ".." + read.end() + "] saw write " + got + " in sector " + s + "; writes to it: "
                             + covering.stream().map(w -> w.writeId() + "[" + w.start() + ".." + w.end() + "]").toList()
-                            + "; scripts " + scripts);
+                            + "; " + context);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.ubdjvm.driver;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import org.ubdjvm.cow.BlockImage;
@@ -14,6 +15,11 @@ final class DeviceTop {
     private final DeviceEnvironment env;
     private volatile BlockImage image;
     private volatile Path file;
+    /** A background commit's base, open read-write under the stack, which reads it through a lent reference. */
+    private BlockImage lentBase;
+    private Path lentBaseFile;
+    /** The device's background job, running or ended; guarded by this. */
+    private CommitJob job;
 
     DeviceTop(BlockImage image, Path file, ImageRequestHandler handler, DeviceEnvironment env) {
         this.image = image;
@@ -40,9 +46,53 @@ final class DeviceTop {
         return handler.barrierSyncs();
     }
 
+    synchronized CommitJob job() {
+        return job;
+    }
+
+    synchronized void job(CommitJob j) {
+        job = j;
+    }
+
+    /** The running job, or null. */
+    synchronized CommitJob runningJob() {
+        return job != null && !job.progress().state().ended() ? job : null;
+    }
+
+    /** At a held barrier: the stack above now reads {@code base} (at {@code baseFile}) through a lent reference. */
+    void lend(BlockImage base, Path baseFile) {
+        lentBase = base;
+        lentBaseFile = baseFile;
+    }
+
+    BlockImage lentBase() {
+        return lentBase;
+    }
+
+    Path lentBaseFile() {
+        return lentBaseFile;
+    }
+
+    /** Closes the stack, then the base it was lent (the stack reads it to the end). */
+    void close() throws IOException {
+        try {
+            image.close();
+        } finally {
+            if (lentBase != null) {
+                lentBase.close();
+                lentBase = null;
+            }
+        }
+    }
+
+    /** On the ring's worker, at the held barrier: later requests go to {@code newTop}, made from {@code newFile}. */
+    void switchTo(BlockImage newTop, Path newFile) {
+        switchTo(newTop, newFile, CompletableFuture.completedFuture(null));
+    }
+
     /**
-     * On the ring's worker, at the held barrier: later requests go to {@code newTop}, made from {@code newFile}; its
-     * flushes complete only after {@code settled} (the old top made durable beneath it).
+     * As {@link #switchTo(BlockImage, Path)}, for a live snapshot: the new top's flushes complete only after
+     * {@code settled} (the old top made durable beneath it).
      */
     void switchTo(BlockImage newTop, Path newFile, CompletableFuture<Void> settled) {
         handler.switchTo(newTop, settled);

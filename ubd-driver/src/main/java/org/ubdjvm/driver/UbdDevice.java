@@ -18,6 +18,7 @@ import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageFormat;
 import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.MetadataCacheOptions;
 import org.ubdjvm.cow.OpenSpec;
@@ -25,6 +26,7 @@ import org.ubdjvm.cow.OpenedImage;
 import org.ubdjvm.cow.PremadeLayer;
 import org.ubdjvm.cow.RawFormat;
 import org.ubdjvm.cow.WaitLimit;
+import org.ubdjvm.queue.HeldBarrier;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestOp;
 import org.ubdjvm.queue.RequestRing;
@@ -41,6 +43,9 @@ public final class UbdDevice implements AutoCloseable {
     static final String PAD_OPTION = "pad";
     static final String KEEP_NAME_OPTION = "keep-name";
     static final String SECTOR_SIZE_OPTION = "sector-size";
+
+    /** How long a background commit waits for the ring's barrier. */
+    static final Duration BARRIER_TIMEOUT = Duration.ofSeconds(30);
 
     private final DeviceSpec spec;
     /** The stack behind the device; a live snapshot replaces it (shared with the disk's partitions). */
@@ -89,16 +94,8 @@ public final class UbdDevice implements AutoCloseable {
                     .withBacking(spec.backing()).withWarnings(env.warnings()).withOptions(createOptions(f)));
         }
         boolean raw = f.data() || f.createVersion() == 0;
-        OpenSpec open = OpenSpec.of(spec.file())
-                .withFormat(format != null ? format : raw ? RawFormat.NAME : null)
-                .withBacking(spec.backing())
-                .withReadOnly(f.readOnly())
-                .withSyncWrites(f.syncWrites())
-                .withForceShare(f.shared() || env.forceShare()) // c: the kernel's "Not locking" the files
-                .withMetadata(new MetadataCacheOptions(f.mmap().bitmapBytes(),
-                        f.metadataCacheKiB() > 0 ? f.metadataCacheKiB() * 1024L : env.metadataCacheBytes()))
-                .withDirect(f.direct() || env.direct())
-                .withWarnings(env.warnings());
+        OpenSpec open = layerSpec(spec, env, spec.file(), format != null ? format : raw ? RawFormat.NAME : null,
+                f.readOnly(), env.warnings()).withBacking(spec.backing());
         OpenedImage opened = env.images().open(open, spec.engineRequest());
         BlockImage image = opened.image();
         Geometry geometry;
@@ -124,6 +121,21 @@ public final class UbdDevice implements AutoCloseable {
         RequestRing ring = new RequestRing(ringConfig, handler);
         return new UbdDevice(spec, new DeviceTop(image, spec.file(), handler, env), ring, opened, geometry,
                 partitions, null);
+    }
+
+    /** How the device opens a file of its stack: its flags (sync writes, sharing, metadata cache, O_DIRECT). */
+    private static OpenSpec layerSpec(DeviceSpec spec, DeviceEnvironment env, Path file, String format,
+                                      boolean readOnly, java.util.function.Consumer<String> warnings) {
+        DeviceFlags f = spec.flags();
+        return OpenSpec.of(file)
+                .withFormat(format)
+                .withReadOnly(readOnly)
+                .withSyncWrites(f.syncWrites())
+                .withForceShare(f.shared() || env.forceShare()) // c: the kernel's "Not locking" the files
+                .withMetadata(new MetadataCacheOptions(f.mmap().bitmapBytes(),
+                        f.metadataCacheKiB() > 0 ? f.metadataCacheKiB() * 1024L : env.metadataCacheBytes()))
+                .withDirect(f.direct() || env.direct())
+                .withWarnings(warnings);
     }
 
     /**
@@ -257,14 +269,36 @@ public final class UbdDevice implements AutoCloseable {
      * @return how long the ring was held (the drain included) and where that time and the rest went
      */
     public SnapshotTiming snapshot(Path newTop, String format, Duration timeout) throws IOException {
+        return snapshot(newTop, format, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #snapshot(Path, String, Duration)}, with create {@code options} for the new top, as its format
+     * declares them ({@code version=2} for a UML COW V2); one it refuses fails the snapshot like any other error.
+     */
+    public SnapshotTiming snapshot(Path newTop, String format, Map<String, String> options, Duration timeout)
+            throws IOException {
         if (partition != null) {
             throw new IOException(name() + ": a snapshot is of the whole disk: snapshot " + spec.name());
         }
         if (readOnly()) {
             throw new IOException(name() + ": read-only: a snapshot needs a writable device");
         }
+        CommitJob running = top.runningJob();
+        if (running != null) {
+            throw new IOException(name() + ": commit job " + running.id() + " is running: snapshot when it has ended");
+        }
         if (Files.exists(newTop, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(name() + ": snapshot " + newTop + ": file exists");
+        }
+        FormatTable formats = top.environment().images().formats();
+        ImageFormat layer = format == null ? formats.layerFormat() : formats.byName(format);
+        if (!layer.copyOnWrite()) {
+            // HEADER would take the old top as its data file and write into it: the old top must only be read now
+            throw new IOException(name() + ": snapshot " + newTop + ": format " + layer.name() + " makes no"
+                    + " copy-on-write layer over the old top (formats that do: " + formats.formats().stream()
+                    .filter(ImageFormat::copyOnWrite).map(ImageFormat::name)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         // Most of a barrier's flush is what the guest wrote since the last one: flushed here, beside the guest's
         // I/O, it leaves the held flush only the last few milliseconds' writes, so the pause is short.
@@ -279,7 +313,7 @@ public final class UbdDevice implements AutoCloseable {
         PremadeLayer made;
         try {
             made = env.images().makeAbove(CreateSpec.of(newTop, fmt).withBacking(top.file().toAbsolutePath())
-                    .withWarnings(env.warnings()), top.image());
+                    .withOptions(options).withWarnings(env.warnings()), top.image());
         } catch (IOException e) {
             throw new IOException(name() + ": snapshot " + newTop + ": " + e.getMessage(), e);
         }
@@ -289,15 +323,7 @@ public final class UbdDevice implements AutoCloseable {
                 .withForceShare(spec.flags().shared() || env.forceShare())
                 .withWarnings(env.warnings());
         SnapshotSwitch sw = new SnapshotSwitch(top, made, open, spec);
-        CompletableFuture<Long> held = new CompletableFuture<>();
-        ring.submitHeld(sw, (pause, e) -> {
-            if (e != null) {
-                held.completeExceptionally(e);
-            } else {
-                held.complete(pause);
-            }
-        });
-        long pause = awaitSwitch(held, sw, made, newTop, timeout);
+        long pause = awaitSwitch(submitHeld(sw), sw, made, newTop, timeout);
         long settle;
         try {
             settle = sw.settle(limit);
@@ -340,6 +366,142 @@ public final class UbdDevice implements AutoCloseable {
         }
     }
 
+    /** {@code work} at a held barrier of the ring; completes with the pause in nanoseconds, or the work's error. */
+    private CompletableFuture<Long> submitHeld(HeldBarrier work) {
+        CompletableFuture<Long> held = new CompletableFuture<>();
+        ring.submitHeld(work, (pause, e) -> {
+            if (e != null) {
+                held.completeExceptionally(e);
+            } else {
+                held.complete(pause);
+            }
+        });
+        return held;
+    }
+
+    /**
+     * Runs {@code work} at a held barrier of the ring and waits for it.
+     *
+     * @param what names the operation in errors ({@code commit-1})
+     * @return how long the ring was held, the drain included
+     */
+    Duration hold(HeldBarrier work, Duration timeout, String what) throws IOException {
+        CompletableFuture<Long> held = submitHeld(work);
+        try {
+            return Duration.ofNanos(held.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            throw new IOException(name() + ": " + what + ": the barrier was not reached in "
+                    + timeout.toSeconds() + " s (requests in flight: " + describeInFlight() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(name() + ": " + what + ": interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException(name() + ": " + what + ": " + io.getMessage(), io);
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * The layer at {@code depth} gets a new backing file recorded by the commit: refused now, before anything is
+     * copied, when its format cannot do that (ISAM). Found out only at the end, the job failed after the copy had
+     * moved the base's mtime, and the unchanged chain no longer opened (mtime mismatch below that layer).
+     */
+    private void requireNewBacking(CommitPlan plan, int depth) throws IOException {
+        FormatTable formats = top.environment().images().formats();
+        ImageFormat f = formats.byName(plan.format(depth));
+        if (!f.recordsNewBacking()) {
+            throw new IOException(name() + ": " + plan.files().get(depth) + ": format " + f.name() + " cannot record"
+                    + " a new backing file, which this commit needs (formats that can: " + formats.formats().stream()
+                    .filter(ImageFormat::recordsNewBacking).map(ImageFormat::name)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
+        }
+    }
+
+    /**
+     * Starts a background commit (the seed's "merged … as a background task"): the layers {@code request} names,
+     * below the active top, are copied into its base on a thread of their own while the guest keeps reading and
+     * writing the top, and the stack then reads the base in their place. See {@link CommitJob} for the steps, what a
+     * cancel leaves and what a crash leaves. Takes one short barrier now (the base is reopened read-write under the
+     * stack) and one when the copy is done.
+     *
+     * @throws IOException one line: a partition or a read-only device, a job already running on the device, a snapshot
+     *                     of the active layer itself, a layer not in the stack, or a base that cannot be opened
+     *                     read-write (the device then keeps its stack as it was)
+     */
+    public CommitJob commit(CommitRequest request) throws IOException {
+        if (partition != null) {
+            throw new IOException(name() + ": a commit is of the whole disk: commit " + spec.name());
+        }
+        if (readOnly()) {
+            throw new IOException(name() + ": read-only: a background commit needs a writable device");
+        }
+        synchronized (top) {
+            CommitJob running = top.runningJob();
+            if (running != null) {
+                throw new IOException(name() + ": commit job " + running.id() + " is already running on this device;"
+                        + " one job at a time: wait for it or cancel it (job-cancel " + running.id() + ")");
+            }
+            CommitPlan plan = CommitPlan.of(name(), stack(), request);
+            requireNewBacking(plan, plan.topDepth() - 1);
+            requireNewBacking(plan, plan.baseDepth() - 1);
+            hold(() -> lendBase(plan), BARRIER_TIMEOUT, "commit");
+            CommitJob job = new CommitJob(this, plan);
+            top.job(job);
+            job.start();
+            return job;
+        }
+    }
+
+    /** The device's background job, running or ended (its last), or null when it never had one. */
+    public CommitJob job() {
+        return top.job();
+    }
+
+    /**
+     * At a held barrier: the stack closed, then the base opened read-write, then the active top reopened over it, so
+     * the base has one open, which the commit writes and the stack reads. If that fails the stack is reopened as it
+     * was (the files are unchanged).
+     */
+    private void lendBase(CommitPlan plan) throws IOException {
+        top.close();
+        DeviceEnvironment env = top.environment();
+        BlockImage base = null;
+        try {
+            base = env.images().open(layerSpec(spec, env, plan.base(), plan.format(plan.baseDepth()), false,
+                    env.warnings()), spec.engineRequest()).image();
+            top.lend(base, plan.base());
+            reopenActive(plan.format(0));
+        } catch (IOException | RuntimeException e) {
+            top.lend(null, null);
+            try {
+                if (base != null) {
+                    base.close();
+                }
+                top.switchTo(env.images().open(layerSpec(spec, env, top.file(), plan.format(0), false, env.warnings()),
+                        spec.engineRequest()).image(), top.file());
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** Opens {@code file} over the lent base (read-only, or read-write for a header change), quietly. */
+    BlockImage openOverLent(Path file, String format, boolean readOnly) throws IOException {
+        DeviceEnvironment env = top.environment();
+        return env.images().openOver(layerSpec(spec, env, file, format, readOnly, w -> { }), spec.engineRequest(),
+                top.lentBaseFile(), top.lentBase()).image();
+    }
+
+    /** At a held barrier, the old stack closed: the active top opened again over the lent base, requests sent to it. */
+    void reopenActive(String format) throws IOException {
+        DeviceEnvironment env = top.environment();
+        top.switchTo(env.images().openOver(layerSpec(spec, env, top.file(), format, false, env.warnings()),
+                spec.engineRequest(), top.lentBaseFile(), top.lentBase()).image(), top.file());
+    }
+
     /** The stack's top, for the snapshot switch. */
     DeviceTop top() {
         return top;
@@ -356,7 +518,12 @@ public final class UbdDevice implements AutoCloseable {
         if (partition != null) {
             return; // the disk's device owns the ring and the image
         }
+        CommitJob running = top.runningJob();
+        if (running != null) {
+            running.cancel(); // its last barrier needs the ring
+            running.await(BARRIER_TIMEOUT);
+        }
         ring.close();
-        top.image().close();
+        top.close();
     }
 }

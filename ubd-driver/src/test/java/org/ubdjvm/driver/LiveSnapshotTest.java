@@ -180,6 +180,13 @@ class LiveSnapshotTest {
             IOException bad = assertThrows(IOException.class, () -> d.snapshot(noDir, null, Duration.ofSeconds(10)));
             assertTrue(bad.getMessage().startsWith("ubda: snapshot " + noDir), bad.getMessage());
             assertFalse(Files.exists(noDir));
+            // HEADER's "backing" is its data file: the old top would be written through, not only read
+            Path header = dir.resolve("new.hdr");
+            IOException notCow = assertThrows(IOException.class,
+                    () -> d.snapshot(header, "header", Duration.ofSeconds(10)));
+            assertEquals("ubda: snapshot " + header + ": format header makes no copy-on-write layer over the old top"
+                    + " (formats that do: isam, cow)", notCow.getMessage());
+            assertFalse(Files.exists(header));
             assertNull(call(d, RequestOp.WRITE, 512, ByteBuffer.wrap(block(1, 1))));
             assertEquals(2, d.stack().depth());
             assertEquals(cow, d.stack().filename());

@@ -161,8 +161,12 @@ final class RunCommand implements Callable<Integer> {
             }
             List<UbdDevice> guestDevices = targets(table);
             RunResult result;
-            try (ControlServer server = control == null ? null : ControlServer.start(control,
-                    new DeviceCommands(table.all()).commands(), Warnings.to(spec.commandLine().getErr()))) {
+            DeviceCommands controls = new DeviceCommands(table.all());
+            try (ControlServer server = control == null ? null : ControlServer.start(control, controls.commands(),
+                    Warnings.to(spec.commandLine().getErr()))) {
+                if (server != null) {
+                    controls.events(server::broadcast);
+                }
                 if (trace == null) {
                     result = new Guest(guestDevices, workload, journal, continueOnError).run();
                 } else {

@@ -14,12 +14,16 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-/** A client of the control socket ({@code ubd ctl}): one request, its reply; events in between are skipped. */
+/**
+ * A client of the control socket ({@code ubd ctl}): one request, its reply. Events that arrive in between are kept
+ * for {@link #takeEvents} (they come only after {@code qmp_capabilities}).
+ */
 public final class ControlClient implements AutoCloseable {
     private final SocketChannel channel;
     private final BufferedReader in;
     private final OutputStream out;
     private final ObjectMapper json = new ObjectMapper();
+    private final java.util.List<JsonNode> events = new java.util.ArrayList<>();
 
     private ControlClient(SocketChannel channel) throws IOException {
         this.channel = channel;
@@ -71,7 +75,17 @@ public final class ControlClient implements AutoCloseable {
             if (reply != null && !reply.has("event")) {
                 return reply;
             }
+            if (reply != null) {
+                events.add(reply);
+            }
         }
+    }
+
+    /** The events received so far and not taken yet, oldest first. */
+    public java.util.List<JsonNode> takeEvents() {
+        java.util.List<JsonNode> taken = java.util.List.copyOf(events);
+        events.clear();
+        return taken;
     }
 
     private String path() {

@@ -1,6 +1,9 @@
 package org.ubdjvm.harness.control;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -18,9 +21,9 @@ import java.util.function.Consumer;
 /**
  * The control socket of a running {@code ubd run}: a Unix socket speaking JSON lines shaped like QEMU's QMP. A client
  * gets a greeting, then sends {@code {"execute": NAME, "arguments": {...}, "id": ANY}} and gets {@code {"return": ...}}
- * or {@code {"error": {"class": ..., "desc": ...}}} (with its {@code id}). No command emits events yet (the jobs
- * that will are not built); the client skips them already. Nothing a client sends can stop the server: a bad line
- * is an error reply.
+ * or {@code {"error": {"class": ..., "desc": ...}}} (with its {@code id}). Events ({@link #broadcast}) go to the
+ * clients that sent {@code qmp_capabilities}, never blocking the caller. Nothing a client sends can stop the server:
+ * a bad line is an error reply.
  *
  * <p>A thread per client: the control plane carries a few commands a second, never the guest's I/O.
  */
@@ -31,7 +34,8 @@ public final class ControlServer implements AutoCloseable {
     private final Consumer<String> warnings;
     private final Set<ControlSession> sessions = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
-    private final ObjectMapper json = new ObjectMapper();
+    /** Strict: a request line is one JSON value; {@code {...}x} is refused, not read as its first value. */
+    private final ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private volatile boolean closed;
 
     private ControlServer(Path path, ServerSocketChannel server, Map<String, ControlCommand> commands,
@@ -88,6 +92,21 @@ public final class ControlServer implements AutoCloseable {
                 }
                 return;
             }
+        }
+    }
+
+    /**
+     * Sends {@code {"event": NAME, "data": data, "timestamp": {...}}} to every client that asked for events. Never
+     * blocks: each client has a bounded queue (see {@link ControlSession}).
+     */
+    public void broadcast(String name, JsonNode data) {
+        ObjectNode event = json.createObjectNode();
+        event.put("event", name);
+        event.set("data", data);
+        long micros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now());
+        event.putObject("timestamp").put("seconds", micros / 1_000_000).put("microseconds", micros % 1_000_000);
+        for (ControlSession s : sessions) {
+            s.offerEvent(event);
         }
     }
 

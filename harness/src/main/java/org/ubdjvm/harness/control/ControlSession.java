@@ -13,18 +13,37 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
-/** One client of the control socket: reads a line, answers it, until the client goes. */
+/**
+ * One client of the control socket: reads a line, answers it, until the client goes. A client that sent
+ * {@code qmp_capabilities} (QMP's way into command mode) gets events too, through a bounded queue and a writer thread
+ * of its own: a client that stops reading blocks only that thread, and once its queue is full further events are
+ * dropped and counted, the count sent ({@code EVENTS_DROPPED}) before the next event that fits.
+ */
 final class ControlSession {
-    /** Longer lines are refused (and skipped to their end) rather than buffered: a client cannot exhaust the heap. */
+    /**
+     * A longer line gets one error reply and the connection is closed, rather than buffered or skipped to its end: a
+     * client can neither exhaust the heap nor hold a session with a line that never ends.
+     */
     static final int MAX_LINE = 64 * 1024;
+    /** Events waiting for a client that reads slowly; more are dropped. */
+    static final int EVENT_QUEUE = 64;
+    static final String SUBSCRIBE = "qmp_capabilities";
 
     private final SocketChannel channel;
     private final Map<String, ControlCommand> commands;
     private final ObjectMapper json;
     private final Consumer<ControlSession> onEnd;
     private final OutputStream out;
+    private final BlockingQueue<JsonNode> events = new ArrayBlockingQueue<>(EVENT_QUEUE);
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private volatile Thread eventWriter;
 
     ControlSession(SocketChannel channel, Map<String, ControlCommand> commands, ObjectMapper json,
                    Consumer<ControlSession> onEnd) {
@@ -47,24 +66,23 @@ final class ControlSession {
             greeting.putObject("QMP").put("product", "ubd-jvm").putArray("capabilities");
             send(greeting);
             ByteArrayOutputStream line = new ByteArrayOutputStream();
-            boolean tooLong = false;
             int b;
             while ((b = in.read()) >= 0) {
                 if (b != '\n') {
-                    if (line.size() < MAX_LINE) {
-                        line.write(b);
-                    } else {
-                        tooLong = true;
+                    if (line.size() == MAX_LINE) {
+                        // Skipping to the line's end could take forever (a stream with no newline holds this
+                        // thread); the reply says why, then the connection goes. Other clients are not affected.
+                        send(error(null, ControlError.generic("line longer than " + MAX_LINE
+                                + " bytes: closing the connection")));
+                        return;
                     }
+                    line.write(b);
                     continue;
                 }
-                if (tooLong) {
-                    send(error(null, ControlError.generic("line longer than " + MAX_LINE + " bytes")));
-                } else if (!line.toString(StandardCharsets.UTF_8).isBlank()) {
+                if (!line.toString(StandardCharsets.UTF_8).isBlank()) {
                     send(answer(line.toString(StandardCharsets.UTF_8)));
                 }
                 line.reset();
-                tooLong = false;
             }
         } catch (IOException gone) {
             // the client went away; nothing to answer
@@ -103,6 +121,12 @@ final class ControlSession {
             }
         }
         String name = request.get("execute").asText();
+        if (name.equals(SUBSCRIBE) && subscribed.compareAndSet(false, true)) {
+            Thread t = new Thread(this::writeEvents, "ubd-control-events");
+            t.setDaemon(true);
+            eventWriter = t;
+            t.start();
+        }
         ControlCommand command = commands.get(name);
         if (command == null) {
             throw new ControlError(ControlError.COMMAND_NOT_FOUND, "the command " + name + " has not been found");
@@ -132,18 +156,55 @@ final class ControlSession {
         return r;
     }
 
-    /** One line, from this session's own thread. A client that is gone is dropped. */
+    /**
+     * Queues {@code event} for this client if it asked for events; never blocks: with the queue full the event is
+     * dropped and counted.
+     */
+    void offerEvent(JsonNode event) {
+        if (subscribed.get() && !events.offer(event)) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** The event writer's loop: the count of dropped events first, then the event, until the session ends. */
+    private void writeEvents() {
+        try {
+            while (channel.isOpen()) {
+                JsonNode event = events.take();
+                long lost = dropped.getAndSet(0);
+                if (lost > 0) {
+                    ObjectNode note = json.createObjectNode();
+                    note.put("event", "EVENTS_DROPPED");
+                    note.putObject("data").put("count", lost).put("reason", "the client did not read; at most "
+                            + EVENT_QUEUE + " events wait for it");
+                    send(note);
+                }
+                send(event);
+            }
+        } catch (InterruptedException closed) {
+            // the session ended
+        }
+    }
+
+    /** One line; replies and events never interleave. A client that is gone is dropped. */
     void send(JsonNode message) {
         try {
-            out.write(json.writeValueAsBytes(message));
-            out.write('\n');
-            out.flush();
+            byte[] bytes = json.writeValueAsBytes(message);
+            synchronized (out) {
+                out.write(bytes);
+                out.write('\n');
+                out.flush();
+            }
         } catch (IOException gone) {
             close();
         }
     }
 
     void close() {
+        Thread t = eventWriter;
+        if (t != null) {
+            t.interrupt();
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

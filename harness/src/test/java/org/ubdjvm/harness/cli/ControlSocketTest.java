@@ -9,42 +9,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.ubdjvm.harness.control.ControlClient;
 
-/** {@code ubd run --control}: snapshots taken from outside while a verifying guest writes, and hostile clients. */
+/** {@code ubd run --control}: snapshots taken from outside while a verifying guest writes (hostile clients: ControlAbuseTest). */
 class ControlSocketTest {
     @TempDir
     Path dir;
-
-    /** Starts a verifying random-write guest with a control socket; returns its result when it ends. */
-    private CompletableFuture<Ubd.Result> guest(Path socket, String runtime) throws Exception {
-        Path back = Ubd.patterned(dir.resolve("back.img"), 8 << 20);
-        Path top = dir.resolve("top0.cow");
-        CompletableFuture<Ubd.Result> run = CompletableFuture.supplyAsync(() -> Ubd.run("run",
-                "ubd0=" + top + "," + back, "--rw=randrw", "--iodepth=16", "--threads=2", "--verify",
-                "--runtime=" + runtime, "--control=" + socket));
-        for (int i = 0; i < 200 && !Files.exists(socket); i++) {
-            Thread.sleep(25);
-        }
-        assertTrue(Files.exists(socket), () -> "no control socket; the run said: " + run.getNow(null));
-        return run;
-    }
 
     @Test
     void snapshotsFromUbdCtlDuringAVerifyingWorkloadKeepEveryReadRightAndTheChainOpens() throws Exception {
         Path socket = dir.resolve("ctl.sock");
         // long enough for 8 snapshots on a loaded host: each makes its file and syncs the old top beside the guest
-        CompletableFuture<Ubd.Result> run = guest(socket, "8s");
+        CompletableFuture<Ubd.Result> run = ControlGuest.start(dir, socket, "8s");
         int snapshots = 8;
         for (int i = 1; i <= snapshots; i++) {
             Ubd.Result r = Ubd.run("ctl", s(socket), "snapshot", "ubd0", s(dir.resolve("top" + i + ".cow"))).ok();
@@ -71,66 +51,5 @@ class ControlSocketTest {
             depth++;
         }
         assertEquals(snapshots + 2, depth, info::toPrettyString);
-    }
-
-    @Test
-    void aThousandHostileMessagesGetErrorRepliesAndTheGuestKeepsVerifying() throws Exception {
-        Path socket = dir.resolve("ctl.sock");
-        CompletableFuture<Ubd.Result> run = guest(socket, "8s");
-        Path taken = Files.writeString(dir.resolve("taken.img"), "someone else's");
-        Set<String> before = files();
-        Random random = new Random(7);
-        List<String> lines = new ArrayList<>(List.of(
-                "{", "[]", "null", "42", "\"execute\"", "{\"execute\": 1}", "{\"execute\": \"no-such\"}",
-                "{\"execute\": \"snapshot\"}", "{\"execute\": \"snapshot\", \"arguments\": []}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd9\", \"file\": \"x.cow\"}}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\", \"file\": \"" + taken + "\"}}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\", \"file\": \"" + dir.resolve("top0.cow") + "\"}}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\", \"file\": \"" + dir.resolve("back.img") + "\"}}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\", \"file\": \"/proc/nope/x.cow\"}}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\", \"file\": \"\"}}",
-                "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \"ubd0\", \"file\": \"" + dir.resolve("n.cow") + "\", \"format\": \"nope\"}}",
-                "{\"execute\": \"query-devices\", \"extra\": 1}",
-                "[".repeat(5000) + "]".repeat(5000),
-                "x".repeat(200_000)));
-        while (lines.size() < 1000) {
-            byte[] junk = new byte[random.nextInt(300)];
-            random.nextBytes(junk);
-            String text = new String(junk, java.nio.charset.StandardCharsets.ISO_8859_1).replace('\n', ' ');
-            if (text.isBlank()) {
-                continue; // whitespace between requests is no request (as in QMP): no reply to wait for
-            }
-            lines.add(random.nextBoolean() ? text : "{\"execute\": \"snapshot\", \"arguments\": {\"device\": \""
-                    + text.replace('"', ' ').replace('\\', ' ') + "\"}}");
-        }
-        int errors = 0;
-        try (ControlClient client = ControlClient.connect(socket)) {
-            for (String line : lines) {
-                JsonNode reply;
-                try {
-                    reply = client.send(line);
-                } catch (java.io.IOException e) {
-                    throw new AssertionError("after " + errors + " replies, on " + line.substring(0, Math.min(80, line.length())), e);
-                }
-                JsonNode answer = reply;
-                assertTrue(reply.has("error"), () -> line.substring(0, Math.min(80, line.length())) + " -> " + answer);
-                errors++;
-            }
-            assertTrue(client.execute("query-devices", null).has("return"), "the server still answers");
-        }
-        assertEquals(1000, errors);
-        Ubd.Result result = run.get(60, TimeUnit.SECONDS);
-        assertEquals(0, result.exit(), result::toString);
-        assertEquals("someone else's", Files.readString(taken));
-        Set<String> after = files();
-        after.remove("ctl.sock");
-        before.remove("ctl.sock");
-        assertEquals(before, after, "no file made or removed by a refused command");
-    }
-
-    private Set<String> files() throws Exception {
-        try (Stream<Path> s = Files.list(dir)) {
-            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-        }
     }
 }

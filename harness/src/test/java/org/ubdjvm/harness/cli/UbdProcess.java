@@ -7,13 +7,14 @@ import java.util.List;
 
 /**
  * {@code ubd} in a JVM of its own, for what an in-process run cannot show: a signal, a memory limit, fewer
- * privileges. {@code prefix} goes before {@code java} (e.g. {@code setpriv ...}), {@code jvmOptions} after it.
+ * privileges, a {@code kill -9}. {@code prefix} goes before {@code java} (e.g. {@code setpriv ...}), {@code jvmOptions}
+ * after it. Public for the guest package's kill tests.
  */
-final class UbdProcess {
+public final class UbdProcess {
     private UbdProcess() {
     }
 
-    static ProcessBuilder builder(List<String> prefix, List<String> jvmOptions, String... args) {
+    public static ProcessBuilder builder(List<String> prefix, List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -22,7 +23,7 @@ final class UbdProcess {
         return new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     }
 
-    static Process start(String... args) throws IOException {
+    public static Process start(String... args) throws IOException {
         return builder(List.of(), List.of(), args).start();
     }
 }

@@ -3,7 +3,6 @@ package org.ubdjvm.harness.guest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.ubdjvm.cow.ImageOpener;
 import org.ubdjvm.driver.DeviceEnvironment;
 import org.ubdjvm.driver.DeviceTable;
-import org.ubdjvm.harness.cli.UbdMain;
+import org.ubdjvm.harness.cli.UbdProcess;
 import org.ubdjvm.hostio.SyncEngine;
 
 /**
@@ -37,10 +36,9 @@ class KillTest {
             Path cow = dir.resolve("round" + round + ".cow");
             Path journal = dir.resolve("round" + round + ".journal");
             Path log = dir.resolve("round" + round + ".log");
-            Process guest = new ProcessBuilder(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
-                    UbdMain.class.getName(), "run", "ubd0=" + s(cow) + "," + s(back), "--rw=randwrite", "--bs=4k",
-                    "--iodepth=8", "--threads=2", "--runtime=20s", "--flush-every=8", "--verify",
-                    "--journal=" + s(journal), "--seed=" + round))
+            Process guest = UbdProcess.builder(List.of(), List.of(), "run", "ubd0=" + s(cow) + "," + s(back),
+                    "--rw=randwrite", "--bs=4k", "--iodepth=8", "--threads=2", "--runtime=20s", "--flush-every=8",
+                    "--verify", "--journal=" + s(journal), "--seed=" + round)
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             // Kill at a random moment once the first flush is journaled: before it nothing was promised, and how
             // long a JVM takes to get there depends on the machine's load (a fixed delay missed it on a busy one).
@@ -64,9 +62,5 @@ class KillTest {
 
     private static String s(Path p) {
         return p.toString();
-    }
-
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }
