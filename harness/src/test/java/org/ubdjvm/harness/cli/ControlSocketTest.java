@@ -28,16 +28,7 @@ class ControlSocketTest {
 
     /** Starts a verifying random-write guest with a control socket; returns its result when it ends. */
     private CompletableFuture<Ubd.Result> guest(Path socket, String runtime) throws Exception {
-        Path back = Ubd.patterned(dir.resolve("back.img"), 8 << 20);
-        Path top = dir.resolve("top0.cow");
-        CompletableFuture<Ubd.Result> run = CompletableFuture.supplyAsync(() -> Ubd.run("run",
-                "ubd0=" + top + "," + back, "--rw=randrw", "--iodepth=16", "--threads=2", "--verify",
-                "--runtime=" + runtime, "--control=" + socket));
-        for (int i = 0; i < 200 && !Files.exists(socket); i++) {
-            Thread.sleep(25);
-        }
-        assertTrue(Files.exists(socket), () -> "no control socket; the run said: " + run.getNow(null));
-        return run;
+        return ControlledRun.start(dir, socket, runtime);
     }
 
     @Test
