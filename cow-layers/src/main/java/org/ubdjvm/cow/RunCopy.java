@@ -60,13 +60,17 @@ final class RunCopy {
         long issued = 0;
         IOException failure = null;
         while ((next < pieces.size() && failure == null) || inFlight > 0) {
+            long wait = 0;
             from.plug();
             while (next < pieces.size() && failure == null && !free.isEmpty()) {
                 try {
-                    pacer.beforePiece(issued);
+                    wait = pacer.delayNanos(issued);
                 } catch (IOException stop) {
                     failure = stop;
                     break;
+                }
+                if (wait > 0) {
+                    break; // the pieces started so far go to the host before the wait
                 }
                 Allocation p = pieces.get(next++);
                 issued += p.length();
@@ -76,6 +80,10 @@ final class RunCopy {
             }
             from.unplug();
             if (inFlight == 0) {
+                if (wait > 0 && failure == null) {
+                    pause(wait);
+                    continue;
+                }
                 break; // stopped by the pacer with nothing in flight
             }
             Piece piece = take(finished);
@@ -94,6 +102,16 @@ final class RunCopy {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Waits for the pacer, a little at a time, so a stop asked for meanwhile is heard soon. */
+    private static void pause(long nanos) throws IOException {
+        try {
+            Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(nanos), 50)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
     }
 

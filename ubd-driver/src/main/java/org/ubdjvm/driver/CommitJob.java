@@ -187,24 +187,13 @@ public final class CommitJob {
                 : JobOutcome.failed(oneLine(failure) + "; the stack is as it was");
     }
 
-    /** Before each piece: stop when cancelled; wait until the speed allows the bytes issued so far. */
-    private void pace(long issued) throws IOException {
-        long speed = plan.speed();
-        while (true) {
-            if (cancelRequested) {
-                throw new Cancelled();
-            }
-            long wait = speed == 0 ? 0 : copyStartNanos + (long) (issued * 1e9 / speed) - System.nanoTime();
-            if (wait <= 0) {
-                return;
-            }
-            try {
-                Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(wait), 50)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Cancelled();
-            }
+    /** Before each piece: stop when cancelled; else how long until the speed allows the bytes issued so far. */
+    private long pace(long issued) throws IOException {
+        if (cancelRequested) {
+            throw new Cancelled();
         }
+        long speed = plan.speed();
+        return speed == 0 ? 0 : copyStartNanos + (long) (issued * 1e9 / speed) - System.nanoTime();
     }
 
     /**

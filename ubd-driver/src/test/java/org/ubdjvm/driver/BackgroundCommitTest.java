@@ -185,6 +185,14 @@ class BackgroundCommitTest {
         assertEquals(0L, merged.stack().allocatedBytes());
     }
 
+    /** The device over top0.cow, every {@code step}-th sector written, with top1.cow snapshotted over it. */
+    private UbdDevice snapshotted(int step) throws Exception {
+        UbdDevice d = open("sync", "ubd0=" + dir.resolve("top0.cow") + "," + back);
+        fill(d, 1, step);
+        d.snapshot(dir.resolve("top1.cow"), null, WAIT);
+        return d;
+    }
+
     /** Waits until the job has copied something, so a cancel lands in the middle of the copy. */
     private static void awaitSomeCopied(CommitJob job) throws InterruptedException {
         long until = System.nanoTime() + WAIT.toNanos();
@@ -198,9 +206,7 @@ class BackgroundCommitTest {
     void aCancelledCommitLeavesTheStackAsItWasReadingTheSameAndANextCommitStillCompletes() throws Exception {
         Path cow0 = dir.resolve("top0.cow");
         Path cow1 = dir.resolve("top1.cow");
-        UbdDevice d = open("sync", "ubd0=" + cow0 + "," + back);
-        fill(d, 1, 2);
-        d.snapshot(cow1, null, WAIT);
+        UbdDevice d = snapshotted(2);
         try (Workload w = new Workload(d)) {
             CommitJob job = d.commit(CommitRequest.defaults().withSpeed(64 << 10)); // 512 KiB: 8 s unless cancelled
             awaitSomeCopied(job);
@@ -226,9 +232,7 @@ class BackgroundCommitTest {
     void aCancelledCommitReopensColdAsItWas() throws Exception {
         Path cow0 = dir.resolve("top0.cow");
         Path cow1 = dir.resolve("top1.cow");
-        UbdDevice d = open("sync", "ubd0=" + cow0 + "," + back);
-        fill(d, 1, 2);
-        d.snapshot(cow1, null, WAIT);
+        UbdDevice d = snapshotted(2);
         CommitJob job = d.commit(CommitRequest.defaults().withSpeed(64 << 10));
         awaitSomeCopied(job);
         job.cancel();
@@ -245,9 +249,7 @@ class BackgroundCommitTest {
         Path cow1 = dir.resolve("top1.cow");
         Path cow2 = dir.resolve("top2.cow");
         Path cow3 = dir.resolve("top3.cow");
-        UbdDevice d = open("sync", "ubd0=" + cow0 + "," + back);
-        fill(d, 1, 3);
-        d.snapshot(cow1, null, WAIT);
+        UbdDevice d = snapshotted(3);
         fill(d, 2, 5);
         d.snapshot(cow2, null, WAIT);
         fill(d, 3, 7);
