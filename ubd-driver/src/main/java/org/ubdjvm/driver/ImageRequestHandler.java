@@ -3,7 +3,9 @@ package org.ubdjvm.driver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.queue.RequestCompletion;
 import org.ubdjvm.queue.RequestHandler;
@@ -11,6 +13,7 @@ import org.ubdjvm.queue.RequestOp;
 
 /** Carries requests from a device's ring to its one {@link BlockImage}; the image validates and does the I/O. */
 final class ImageRequestHandler implements RequestHandler {
+    private static final int ADAPTERS_KEPT = 1 << 16;
     private final String device;
     /** Read by the worker on every request; replaced only at a held barrier (a live snapshot), on the worker. */
     private volatile BlockImage image;
@@ -21,9 +24,8 @@ final class ImageRequestHandler implements RequestHandler {
     private volatile CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
     private final FlushMode flushMode;
     private final boolean noTrim;
-    private static final int ADAPTERS_KEPT = 1 << 16;
     /** Worker thread only: see {@link #adapter}. */
-    private final java.util.IdentityHashMap<RequestCompletion, Object> adapters = new java.util.IdentityHashMap<>();
+    private final IdentityHashMap<RequestCompletion, Object> adapters = new IdentityHashMap<>();
     /** Worker thread only: a batch is open, its submits are held until endOfBatch. */
     private boolean plugged;
 
@@ -91,7 +93,7 @@ final class ImageRequestHandler implements RequestHandler {
      * {@link #ADAPTERS_KEPT}.
      */
     @SuppressWarnings("unchecked") // each value was made by the same kind of make for its key
-    private <C> C adapter(RequestCompletion done, java.util.function.Function<RequestCompletion, C> make) {
+    private <C> C adapter(RequestCompletion done, Function<RequestCompletion, C> make) {
         C a = (C) adapters.get(done);
         if (a == null) {
             if (adapters.size() >= ADAPTERS_KEPT) {
