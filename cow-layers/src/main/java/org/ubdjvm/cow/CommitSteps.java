@@ -47,10 +47,26 @@ public final class CommitSteps {
         return journal;
     }
 
-    /** Step 2: copies {@code runs} of {@code from}'s disk into {@code base}, asking {@code pacer} before each piece. */
+    /**
+     * Step 2: copies {@code runs} of {@code from}'s disk into {@code base}, asking {@code pacer} before each piece;
+     * pieces sized for {@code speedBytesPerSecond} ({@link #pieceFor}).
+     */
     public static void copy(BlockImage from, BlockImage base, List<Allocation> runs, ProgressListener progress,
-                            CopyPacer pacer) throws IOException {
-        RunCopy.copy(from, base, runs, progress, pacer);
+                            CopyPacer pacer, long speedBytesPerSecond) throws IOException {
+        RunCopy.copy(from, base, runs, progress, pacer, pieceFor(speedBytesPerSecond));
+    }
+
+    /**
+     * The copy's piece for a speed (0: unthrottled, 1 MiB): about an eighth of a second's worth, a power of two from
+     * 4 KiB, so a throttled job moves smoothly and a cancel finds it part-way (one 1 MiB piece at 64 KiB/s was a
+     * whole small merge issued at once, then 16 s of waiting).
+     */
+    static int pieceFor(long speedBytesPerSecond) {
+        if (speedBytesPerSecond <= 0) {
+            return RunCopy.PIECE;
+        }
+        long eighth = Math.max(4096, Long.highestOneBit(speedBytesPerSecond / 8));
+        return (int) Math.min(RunCopy.PIECE, eighth);
     }
 
     /**

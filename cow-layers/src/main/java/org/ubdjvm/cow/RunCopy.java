@@ -28,10 +28,15 @@ final class RunCopy {
 
     /** The runs cut into pieces: none longer than {@link #PIECE}, none crossing a multiple of it. */
     static List<Allocation> pieces(List<Allocation> runs) {
+        return pieces(runs, PIECE);
+    }
+
+    /** The runs cut into pieces of at most {@code piece} bytes (a power of two), none crossing a multiple of it. */
+    static List<Allocation> pieces(List<Allocation> runs, long piece) {
         List<Allocation> out = new ArrayList<>();
         for (Allocation run : runs) {
             for (long at = run.offset(); at < run.end(); ) {
-                long next = Math.min(run.end(), (at / PIECE + 1) * PIECE);
+                long next = Math.min(run.end(), (at / piece + 1) * piece);
                 out.add(new Allocation(at, next - at, run.depth()));
                 at = next;
             }
@@ -41,17 +46,20 @@ final class RunCopy {
 
     /** Copies every run of {@code runs} from {@code from} to {@code to}; does not flush {@code to}. */
     static void copy(BlockImage from, BlockImage to, List<Allocation> runs, ProgressListener progress) throws IOException {
-        copy(from, to, runs, progress, CopyPacer.NONE);
+        copy(from, to, runs, progress, CopyPacer.NONE, PIECE);
     }
 
-    /** As {@link #copy(BlockImage, BlockImage, List, ProgressListener)}, asking {@code pacer} before each piece. */
-    static void copy(BlockImage from, BlockImage to, List<Allocation> runs, ProgressListener progress, CopyPacer pacer)
-            throws IOException {
-        List<Allocation> pieces = pieces(runs);
+    /**
+     * As {@link #copy(BlockImage, BlockImage, List, ProgressListener)}, asking {@code pacer} before each piece of at
+     * most {@code pieceBytes} (a power of two up to {@link #PIECE}).
+     */
+    static void copy(BlockImage from, BlockImage to, List<Allocation> runs, ProgressListener progress, CopyPacer pacer,
+                     int pieceBytes) throws IOException {
+        List<Allocation> pieces = pieces(runs, pieceBytes);
         long total = pieces.stream().mapToLong(Allocation::length).sum();
         Deque<ByteBuffer> free = new ArrayDeque<>();
         for (int i = 0; i < Math.min(IN_FLIGHT, pieces.size()); i++) {
-            free.push(ByteBuffer.allocateDirect(PIECE));
+            free.push(ByteBuffer.allocateDirect(pieceBytes));
         }
         LinkedBlockingQueue<Piece> finished = new LinkedBlockingQueue<>();
         int next = 0;

@@ -159,7 +159,7 @@ public final class CommitJob {
             List<Allocation> runs = CommitSteps.heldAbove(chain, plan.baseDepth() - plan.topDepth(), base.size());
             total = runs.stream().mapToLong(Allocation::length).sum();
             copyStartNanos = System.nanoTime();
-            CommitSteps.copy(chain, base, runs, (d, t) -> done.set(d), this::pace);
+            CommitSteps.copy(chain, base, runs, (d, t) -> done.set(d), this::pace, plan.speed());
         } catch (IOException e) {
             failure = e;
         }
