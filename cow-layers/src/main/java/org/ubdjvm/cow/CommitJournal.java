@@ -25,8 +25,10 @@ import org.ubdjvm.hostio.PendingFile;
  * @param childMtimeNanos the mtime of the layer the journal sits beside, before the commit: a commit into a deeper
  *                  base rewrites that layer's header and then gives it back this mtime, which the layer above
  *                  records (a commit into its immediate backing leaves the top's new mtime)
+ * @param copied    every run is in the base and the base is durable ({@code copied=yes}): a resumed commit copies
+ *                  nothing more and only rewrites the header, so the base's mtime stays as it is
  */
-public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, long childMtimeNanos) {
+public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, long childMtimeNanos, boolean copied) {
     private static final String MAGIC = "ubd-commit 1";
 
     /** Where the journal of a commit into {@code layer}'s backing lives. */
@@ -57,7 +59,7 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, 
             }
             return new CommitJournal(Path.of(field(fields, "base")), Long.parseLong(field(fields, "base-size")),
                     Long.parseLong(field(fields, "base-mtime")), Path.of(field(fields, "top")),
-                    Long.parseLong(field(fields, "child-mtime-ns")));
+                    Long.parseLong(field(fields, "child-mtime-ns")), "yes".equals(fields.get("copied")));
         } catch (IllegalArgumentException e) {
             throw new ImageException(at, "not a ubd commit journal: " + e.getMessage());
         }
@@ -72,13 +74,14 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, 
     }
 
     /**
-     * Whether a commit into {@code backing} is in progress for {@code layer}, whose header records a disk of
-     * {@code size} bytes: then the backing's mtime may differ from the header's.
+     * Whether a commit into {@code backing} is in progress for {@code layer}: then the backing's mtime may differ from
+     * the header's. Only the file is compared: the journal's base size is its file's size, which for a COW base is not
+     * the disk size a header records (the disk size is still checked by the caller).
      */
-    static boolean inProgress(Path layer, Path backing, long size) {
+    static boolean inProgress(Path layer, Path backing) {
         try {
             CommitJournal j = read(layer);
-            return j != null && j.baseSize() == size && BackingPath.sameFile(j.base(), backing);
+            return j != null && BackingPath.sameFile(j.base(), backing);
         } catch (IOException unreadable) {
             return false;
         }
@@ -95,11 +98,26 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, 
 
     /** Writes this journal beside {@code layer}, durably (file and directory), never replacing one. */
     void write(Path layer) throws IOException {
+        write(layer, false);
+    }
+
+    /**
+     * This journal, saying that every run is in the base and the base is durable, in place of the one beside
+     * {@code layer} (atomically: a rename). A resumed commit then copies nothing: after a background commit's switch
+     * the active top records the base's mtime, which a second copy would move.
+     */
+    CommitJournal markCopied(Path layer) throws IOException {
+        CommitJournal done = new CommitJournal(base, baseSize, baseMtime, top, childMtimeNanos, true);
+        done.write(layer, true);
+        return done;
+    }
+
+    private void write(Path layer, boolean replace) throws IOException {
         String text = MAGIC + "\n" + "base=" + base + "\n" + "base-size=" + baseSize + "\n" + "base-mtime=" + baseMtime
-                + "\n" + "top=" + top + "\n" + "child-mtime-ns=" + childMtimeNanos + "\n";
+                + "\n" + "top=" + top + "\n" + "child-mtime-ns=" + childMtimeNanos + "\n" + (copied ? "copied=yes\n" : "");
         try (PendingFile part = PendingFile.beside(beside(layer), "journal")) {
             Files.writeString(part.path(), text, StandardCharsets.UTF_8);
-            part.commit(false);
+            part.commit(replace);
         }
     }
 
@@ -113,6 +131,6 @@ public record CommitJournal(Path base, long baseSize, long baseMtime, Path top, 
     /** The journal for a commit of {@code top} into {@code base} as it is now. */
     static CommitJournal of(Path top, Path base, Path child) throws IOException {
         return new CommitJournal(base.toRealPath(), Files.size(base), HostFile.mtimeSeconds(base), top.toAbsolutePath(),
-                Files.getLastModifiedTime(child).to(java.util.concurrent.TimeUnit.NANOSECONDS));
+                Files.getLastModifiedTime(child).to(java.util.concurrent.TimeUnit.NANOSECONDS), false);
     }
 }

@@ -158,7 +158,7 @@ public final class UmlCowFormat implements ImageFormat {
         int backingSectorSize = direct > 0 && direct % backing.sectorSize() == 0 ? h.sectorSize() : backing.sectorSize();
         String mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backingSectorSize, backingPath,
                 remote);
-        boolean committing = mismatch != null && (CommitJournal.inProgress(spec.file(), backingPath, h.size())
+        boolean committing = mismatch != null && (CommitJournal.inProgress(spec.file(), backingPath)
                 || CommitJournal.rewritingHeaderOf(backingPath));
         if (committing) {
             mismatch = UmlCowConsistency.backingMismatch(h, backing.size(), backingSectorSize, backingPath, true);
