@@ -62,7 +62,7 @@ public final class CommitSteps {
      * whole small merge issued at once, then 16 s of waiting).
      */
     static int pieceFor(long speedBytesPerSecond) {
-        if (speedBytesPerSecond <= 0) {
+        if (speedBytesPerSecond <= 0 || Boolean.getBoolean("dbg.bigpiece")) {
             return RunCopy.PIECE;
         }
         long eighth = Math.max(4096, Long.highestOneBit(speedBytesPerSecond / 8));
@@ -76,6 +76,11 @@ public final class CommitSteps {
     public static void durable(BlockImage base, Path file) throws IOException {
         BlockIo.flush(base);
         HostFile.syncByName(file);
+    }
+
+    /** After {@link #durable}: the journal beside {@code child} says every run is in the base (see there why). */
+    public static CommitJournal markCopied(CommitJournal journal, Path child) throws IOException {
+        return journal.markCopied(child);
     }
 
     /** Gives {@code layer} back the mtime it had, which the layer above records of it, and makes that durable. */

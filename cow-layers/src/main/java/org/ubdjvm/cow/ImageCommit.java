@@ -69,8 +69,10 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
             long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
             List<Allocation> runs = heldAbove(topImage, baseDepth, end);
             journal = CommitSteps.begin(top, basePath, child);
-            RunCopy.copy(topImage, base, runs, progress);
-            BlockIo.flush(base);
+            if (!journal.copied()) { // copied: a background commit got that far; copying again would move the base's mtime
+                RunCopy.copy(topImage, base, runs, progress);
+                BlockIo.flush(base);
+            }
             childFile.recordBacking(basePath);
             if (empty) {
                 topImage.layerFile().empty(end);

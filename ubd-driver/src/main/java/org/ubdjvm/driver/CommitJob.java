@@ -165,6 +165,8 @@ public final class CommitJob {
         }
         CommitSteps.durable(base, plan.base());
         if (failure == null) {
+            // before the switch makes the layer above record the base's mtime: a resumed commit must not copy again
+            CommitSteps.markCopied(journal, plan.child());
             switchPause = device.hold(this::switchToBase, UbdDevice.BARRIER_TIMEOUT, "commit " + id);
             try {
                 settle(journal, true);
