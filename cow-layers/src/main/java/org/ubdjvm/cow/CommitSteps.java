@@ -62,7 +62,7 @@ public final class CommitSteps {
      * whole small merge issued at once, then 16 s of waiting).
      */
     static int pieceFor(long speedBytesPerSecond) {
-        if (speedBytesPerSecond <= 0 || Boolean.getBoolean("dbg.bigpiece")) {
+        if (speedBytesPerSecond <= 0) {
             return RunCopy.PIECE;
         }
         long eighth = Math.max(4096, Long.highestOneBit(speedBytesPerSecond / 8));
