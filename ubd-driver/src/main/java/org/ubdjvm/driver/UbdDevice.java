@@ -296,9 +296,8 @@ public final class UbdDevice implements AutoCloseable {
         if (!layer.copyOnWrite()) {
             // HEADER would take the old top as its data file and write into it: the old top must only be read now
             throw new IOException(name() + ": snapshot " + newTop + ": format " + layer.name() + " makes no"
-                    + " copy-on-write layer over the old top (formats that do: " + formats.formats().stream()
-                    .filter(ImageFormat::copyOnWrite).map(ImageFormat::name)
-                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
+                    + " copy-on-write layer over the old top (formats that do: " + formatsThat(ImageFormat::copyOnWrite)
+                    + ")");
         }
         // Most of a barrier's flush is what the guest wrote since the last one: flushed here, beside the guest's
         // I/O, it leaves the held flush only the last few milliseconds' writes, so the pause is short.
@@ -309,7 +308,7 @@ public final class UbdDevice implements AutoCloseable {
         // Everything that needs no hold happens beside the guest's I/O: the new file is made now, and the old top's
         // last writes are made durable after the release (the new top's flushes wait for that)
         DeviceEnvironment env = top.environment();
-        String fmt = format != null ? format : env.images().formats().layerFormat().name();
+        String fmt = layer.name();
         PremadeLayer made;
         try {
             made = env.images().makeAbove(CreateSpec.of(newTop, fmt).withBacking(top.file().toAbsolutePath())
@@ -413,10 +412,15 @@ public final class UbdDevice implements AutoCloseable {
         ImageFormat f = formats.byName(plan.format(depth));
         if (!f.recordsNewBacking()) {
             throw new IOException(name() + ": " + plan.files().get(depth) + ": format " + f.name() + " cannot record"
-                    + " a new backing file, which this commit needs (formats that can: " + formats.formats().stream()
-                    .filter(ImageFormat::recordsNewBacking).map(ImageFormat::name)
-                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
+                    + " a new backing file, which this commit needs (formats that can: "
+                    + formatsThat(ImageFormat::recordsNewBacking) + ")");
         }
+    }
+
+    /** The names of the table's formats that {@code can}, for a refusal that says which would do. */
+    private String formatsThat(java.util.function.Predicate<ImageFormat> can) {
+        return top.environment().images().formats().formats().stream().filter(can).map(ImageFormat::name)
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
