@@ -18,6 +18,14 @@ public interface LayerFile {
      */
     void recordBacking(Path backing) throws IOException;
 
+    /**
+     * Refuses, writing nothing, what {@link #recordBacking} would refuse for {@code backing} once that file's mtime
+     * has moved: for a caller that changes the backing first and records it last (a background commit copies into
+     * the base for minutes, then renames it in the layer above), and must not find out only then. Accepts by default.
+     */
+    default void checkRecordBacking(Path backing) throws IOException {
+    }
+
     /** Forgets what this layer holds of {@code [0, length)}, which then reads through to the layer below. */
     void empty(long length) throws IOException;
 }

@@ -318,6 +318,13 @@ final class UmlCowImage implements BlockImage {
             }
 
             @Override
+            public void checkRecordBacking(java.nio.file.Path newBacking) throws IOException {
+                UmlCowHeader h = header;
+                // any mtime but the recorded one: the caller's copy moves the backing's before the header records it
+                headerChange(h, naming(h, newBacking, h.mtime() ^ 1));
+            }
+
+            @Override
             public void empty(long length) throws IOException {
                 forget(length);
             }
@@ -327,13 +334,8 @@ final class UmlCowImage implements BlockImage {
     /** The header naming {@code newBacking} with its size and mtime, written as one checked sector, then synced. */
     private void rewriteHeader(java.nio.file.Path newBacking) throws IOException {
         UmlCowHeader h = header;
-        java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile());
-        String name = BackingPath.sameFile(newBacking, stored) ? h.backingFile() : BackingPath.absoluteLikeUmlMkcow(newBacking);
-        UmlCowHeader next = new UmlCowHeader(h.layout(), HostFile.mtimeSeconds(newBacking), h.size(), h.sectorSize(),
-                h.alignment(), h.cowFormat(), name);
-        byte[] onDisk = new byte[h.layout().headerSize()];
-        cow.read(ByteBuffer.wrap(onDisk), 0);
-        UmlCowHeaderChange change = UmlCowHeaderChange.of(cow.path(), onDisk, h, next);
+        UmlCowHeader next = naming(h, newBacking, HostFile.mtimeSeconds(newBacking));
+        UmlCowHeaderChange change = headerChange(h, next);
         if (!change.empty()) {
             BlockIo.await("header write", WaitLimit.DEFAULT, done -> {
                 engine.write(cow, ByteBuffer.wrap(change.bytes()), change.offset(), done);
@@ -345,6 +347,20 @@ final class UmlCowImage implements BlockImage {
             });
         }
         header = next;
+    }
+
+    /** {@code h} naming {@code newBacking} with {@code mtime}; the stored name is kept when it names that file. */
+    private UmlCowHeader naming(UmlCowHeader h, java.nio.file.Path newBacking, long mtime) throws ImageException {
+        java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile());
+        String name = BackingPath.sameFile(newBacking, stored) ? h.backingFile() : BackingPath.absoluteLikeUmlMkcow(newBacking);
+        return new UmlCowHeader(h.layout(), mtime, h.size(), h.sectorSize(), h.alignment(), h.cowFormat(), name);
+    }
+
+    /** The checked change from {@code h} (the bytes on disk) to {@code next}; refused when it is not atomic. */
+    private UmlCowHeaderChange headerChange(UmlCowHeader h, UmlCowHeader next) throws IOException {
+        byte[] onDisk = new byte[h.layout().headerSize()];
+        cow.read(ByteBuffer.wrap(onDisk), 0);
+        return UmlCowHeaderChange.of(cow.path(), onDisk, h, next);
     }
 
     /**

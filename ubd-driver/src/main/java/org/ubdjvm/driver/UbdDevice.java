@@ -18,6 +18,7 @@ import org.ubdjvm.cow.BlockImage;
 import org.ubdjvm.cow.BlockIo;
 import org.ubdjvm.cow.CreateSpec;
 import org.ubdjvm.cow.FormatTable;
+import org.ubdjvm.cow.ImageException;
 import org.ubdjvm.cow.ImageFormat;
 import org.ubdjvm.cow.ImageInfo;
 import org.ubdjvm.cow.MetadataCacheOptions;
@@ -417,6 +418,23 @@ public final class UbdDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * The layer above the merged ones is given the base as its backing only at the end, after the copy moved the
+     * base's mtime: refused before anything is copied when its header cannot record both at once, crash-safely (a UML
+     * COW V2 header keeps its 4 KiB name and the mtime after it in different sectors). Found out only at the end, the copy was
+     * for nothing and the job failed.
+     *
+     * @param above that layer, open
+     */
+    private static void requireRenameAfterCopy(CommitPlan plan, BlockImage above) throws IOException {
+        try {
+            above.layerFile().checkRecordBacking(plan.base());
+        } catch (ImageException e) {
+            throw new IOException("refused before copying: " + plan.above() + " must name the base " + plan.base()
+                    + " and its new mtime when the copy ends, and " + e.getMessage(), e);
+        }
+    }
+
     /** The names of the table's formats that {@code can}, for a refusal that says which would do. */
     private String formatsThat(java.util.function.Predicate<ImageFormat> can) {
         return top.environment().images().formats().formats().stream().filter(can).map(ImageFormat::name)
@@ -431,8 +449,8 @@ public final class UbdDevice implements AutoCloseable {
      * stack) and one when the copy is done.
      *
      * @throws IOException one line: a partition or a read-only device, a job already running on the device, a snapshot
-     *                     of the active layer itself, a layer not in the stack, or a base that cannot be opened
-     *                     read-write (the device then keeps its stack as it was)
+     *                     of the active layer itself, a layer not in the stack, a layer that cannot name the base
+     *                     crash-safely, or a base that cannot be opened read-write (the device then keeps its stack as it was)
      */
     public CommitJob commit(CommitRequest request) throws IOException {
         if (partition != null) {
@@ -450,6 +468,13 @@ public final class UbdDevice implements AutoCloseable {
             CommitPlan plan = CommitPlan.of(name(), stack(), request);
             requireNewBacking(plan, plan.topDepth() - 1);
             requireNewBacking(plan, plan.baseDepth() - 1);
+            if (plan.topDepth() == 1) { // a layer between is checked at the barrier, where the stack lets go of it
+                try {
+                    requireRenameAfterCopy(plan, top.image());
+                } catch (IOException e) {
+                    throw new IOException(name() + ": commit: " + e.getMessage(), e);
+                }
+            }
             hold(() -> lendBase(plan), BARRIER_TIMEOUT, "commit");
             CommitJob job = new CommitJob(this, plan);
             top.job(job);
@@ -464,8 +489,9 @@ public final class UbdDevice implements AutoCloseable {
     }
 
     /**
-     * At a held barrier: the stack closed, then the base opened read-write, then the active top reopened over it, so
-     * the base has one open, which the commit writes and the stack reads. If that fails the stack is reopened as it
+     * At a held barrier: the stack closed, a layer between the active top and the merged ones checked (only now can it
+     * be opened: the stack held it read-write), then the base opened read-write, then the active top reopened over
+     * it, so the base has one open, which the commit writes and the stack reads. If that fails the stack is reopened as it
      * was (the files are unchanged).
      */
     private void lendBase(CommitPlan plan) throws IOException {
@@ -473,6 +499,12 @@ public final class UbdDevice implements AutoCloseable {
         DeviceEnvironment env = top.environment();
         BlockImage base = null;
         try {
+            if (plan.topDepth() > 1) {
+                try (BlockImage above = env.images().open(layerSpec(spec, env, plan.above(),
+                        plan.format(plan.topDepth() - 1), true, w -> { }), spec.engineRequest()).image()) {
+                    requireRenameAfterCopy(plan, above);
+                }
+            }
             base = env.images().open(layerSpec(spec, env, plan.base(), plan.format(plan.baseDepth()), false,
                     env.warnings()), spec.engineRequest()).image();
             top.lend(base, plan.base());

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -296,6 +297,51 @@ class BackgroundCommitTest {
         fill(d, 2, 5);
         checkAgainstModel(d);
         assertNull(d.job());
+    }
+
+    /**
+     * A UML COW V2 header keeps its 4 KiB backing name and the mtime after it in different sectors (V1's 256-byte name
+     * and mtime share sector 0), so a V2 layer that must name the base (and the base's new mtime) cannot be rewritten
+     * crash-safely: refused before the copy touches the base, whether that layer is the active top or one between it
+     * and the merged layers; a V3 layer there commits.
+     */
+    @Test
+    void aV2LayerThatMustNameTheBaseIsRefusedBeforeAnythingIsCopied() throws Exception {
+        Path cow0 = dir.resolve("top0.cow");
+        Path cow1 = dir.resolve("top1.cow");
+        Path cow2 = dir.resolve("top2.cow");
+        Path cow3 = dir.resolve("top3.cow");
+        UbdDevice d = snapshotted(3);
+        d.snapshot(cow2, null, Map.of("version", "2"), WAIT);
+        fill(d, 2, 5);
+        long baseMtime = Files.getLastModifiedTime(back).toMillis();
+        byte[] baseBytes = Files.readAllBytes(back);
+        IOException activeV2 = assertThrows(IOException.class,
+                () -> d.commit(CommitRequest.defaults().withTop(cow1)));
+        assertRefusedBeforeCopying(activeV2, cow2);
+        d.snapshot(cow3, null, WAIT);
+        fill(d, 3, 7);
+        IOException middleV2 = assertThrows(IOException.class,
+                () -> d.commit(CommitRequest.defaults().withTop(cow1)));
+        assertRefusedBeforeCopying(middleV2, cow2);
+        assertEquals(baseMtime, Files.getLastModifiedTime(back).toMillis(), "the base's mtime");
+        assertArrayEquals(baseBytes, Files.readAllBytes(back), "the base's bytes");
+        assertFalse(Files.exists(CommitJournal.beside(cow0)), "a journal was left");
+        assertEquals(real(cow3, cow2, cow1, cow0, back), real(d.stack().files()));
+        checkAgainstModel(d);
+        assertNull(d.job());
+        // the V2 layer merged into the one below it: a V3 layer names that base, and the V2 header changes only
+        // its mtime (one sector)
+        JobOutcome merged = d.commit(CommitRequest.defaults().withTop(cow2).withBase(cow1)).await(WAIT);
+        assertEquals(JobState.COMPLETED, merged.state(), merged.reason());
+        assertEquals(real(cow3, cow1, cow0, back), real(d.stack().files()));
+        checkAgainstModel(reopenCold(cow3));
+    }
+
+    private static void assertRefusedBeforeCopying(IOException e, Path v2) {
+        String m = e.getMessage();
+        assertTrue(m.contains("commit: refused before copying: " + v2) && m.contains("atomically"), m);
+        assertFalse(m.contains("\n"), m);
     }
 
     private static List<Path> real(Path... files) throws IOException {
