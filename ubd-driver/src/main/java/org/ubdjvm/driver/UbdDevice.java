@@ -318,10 +318,9 @@ public final class UbdDevice implements AutoCloseable {
             throw new IOException(name() + ": snapshot " + newTop + ": " + e.getMessage(), e);
         }
         long premade = System.nanoTime();
-        OpenSpec open = OpenSpec.of(made.create().file()).withFormat(fmt)
-                .withSyncWrites(spec.flags().syncWrites())
-                .withForceShare(spec.flags().shared() || env.forceShare())
-                .withWarnings(env.warnings());
+        // as the device opened the old top (O_DIRECT too: a direct old top has block-sized sectors, which only a
+        // direct open of the new one accepts)
+        OpenSpec open = layerSpec(spec, env, made.create().file(), fmt, false, env.warnings());
         SnapshotSwitch sw = new SnapshotSwitch(top, made, open, spec);
         long pause = awaitSwitch(submitHeld(sw), sw, made, newTop, timeout);
         long settle;

@@ -193,6 +193,58 @@ class LiveSnapshotTest {
         }
     }
 
+    private static final int O_DSYNC = 010000;
+    private static final int O_DIRECT = 040000;
+
+    /**
+     * The new top is opened as the device opened the old one: here O_DIRECT ({@code O}) and O_DSYNC ({@code s}),
+     * read from the kernel's own record of the descriptor ({@code /proc/self/fdinfo}).
+     */
+    @Test
+    void theNewTopIsOpenedWithTheDevicesFlags() throws Exception {
+        Path back = Disks.patternedRaw(dir.resolve("back.img"), 64 * 1024);
+        Path cow = dir.resolve("top.cow");
+        Path next = dir.resolve("next.cow");
+        try (IoEngine engine = Engines.open("sync", 8);
+             DeviceTable table = new DeviceTable(DeviceEnvironment.of(ImageOpener.over(engine)))) {
+            UbdDevice d = table.add("ubd0sO=" + cow + "," + back);
+            assertEquals(O_DIRECT | O_DSYNC, openFlags(cow) & (O_DIRECT | O_DSYNC), "the old top's flags");
+            d.snapshot(next, null, Duration.ofSeconds(10));
+            assertEquals(O_DIRECT | O_DSYNC, openFlags(next) & (O_DIRECT | O_DSYNC), "the new top's flags");
+            // O_DIRECT: buffers at an aligned address
+            ByteBuffer written = ByteBuffer.allocateDirect(8192).alignedSlice(4096).limit(4096);
+            written.put(0, (byte) 0x5a).put(4095, (byte) 0xa5);
+            assertNull(call(d, RequestOp.WRITE, 8192, written));
+            ByteBuffer got = ByteBuffer.allocateDirect(8192).alignedSlice(4096).limit(4096);
+            assertNull(call(d, RequestOp.READ, 8192, got));
+            assertEquals(0x5a, got.get(0));
+            assertEquals((byte) 0xa5, got.get(4095));
+        }
+    }
+
+    /** The open flags of this process's descriptor of {@code file} (octal in fdinfo). */
+    private static int openFlags(Path file) throws IOException {
+        Path real = file.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                } catch (IOException gone) {
+                    continue; // the listing's own descriptor, closed by now
+                }
+                if (target.equals(real)) {
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                        if (line.startsWith("flags:")) {
+                            return Integer.parseInt(line.substring("flags:".length()).trim(), 8);
+                        }
+                    }
+                }
+            }
+        }
+        throw new AssertionError(file + " is not open in this process");
+    }
+
     /**
      * The barrier holds the ring for the drain only; the old top's last writes become durable after the release.
      * Until they have, a flush of the new top must not complete, since the guest's earlier writes live in the old
