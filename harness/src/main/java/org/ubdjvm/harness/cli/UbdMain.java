@@ -132,10 +132,29 @@ public final class UbdMain implements Callable<Integer> {
     /** JDK file exceptions carry the path and the reason separately; ours already read "file: reason". */
     private static String describe(Throwable e) {
         if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-            String reason = f.getReason() != null ? Errno.describeText(f.getReason()) : f.getClass().getSimpleName();
-            return f.getFile() + ": " + reason;
+            return f.getFile() + ": " + Errno.describeText(f.getReason() != null ? f.getReason() : strerror(f));
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** What strerror says for the JDK's file exceptions that carry no reason: each stands for one errno. */
+    private static String strerror(java.nio.file.FileSystemException f) {
+        if (f instanceof java.nio.file.NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (f instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (f instanceof java.nio.file.FileAlreadyExistsException) {
+            return "File exists";
+        }
+        if (f instanceof java.nio.file.NotDirectoryException) {
+            return "Not a directory";
+        }
+        if (f instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "Directory not empty";
+        }
+        return f.getClass().getSimpleName();
     }
 
     private static String oneLine(String message) {

@@ -175,6 +175,14 @@ class BenchCommandTest {
             assertEquals(1, r.err().strip().lines().count(), r::toString);
         }
         assertTrue(bench("--direct", "--target=ring").err().contains("--direct: only with --target=engine or stack"));
+        // a JDK file exception says what went wrong in words, as strerror would, not by its class name
+        Path noDir = dir.resolve("no/such/dir/data.img");
+        for (String target : List.of("engine", "stack", "convert")) {
+            Ubd.Result r = Ubd.run("bench", "--target=" + target, "--file=" + s(noDir), "--size=16M", "--runtime=300ms");
+            assertEquals(2, r.exit(), r::toString);
+            assertTrue(r.err().strip().matches("ubd: " + java.util.regex.Pattern.quote(s(dir.resolve("no/such/dir")))
+                    + "/\\S*: ENOENT \\(No such file or directory\\)"), r::toString);
+        }
         assertFalse(Files.exists(dir.resolve("data.img")), "nothing is written before the options are checked");
     }
 
