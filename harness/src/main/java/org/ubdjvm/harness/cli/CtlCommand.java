@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ctl", description = {"Send one command to a running 'ubd run --control=SOCKET' and print its reply.",
         "  ubd ctl S query-devices",
-        "  ubd ctl S snapshot ubd0 top2.cow [format=cow]",
+        "  ubd ctl S snapshot ubd0 top2.cow [format=cow] [-o version=2]",
         "  ubd ctl S commit ubd0 [--top=FILE] [--base=FILE] [--speed=N[kMG]] [--wait]",
         "  ubd ctl S jobs                       (query-jobs)",
         "  ubd ctl S job-cancel ID",
@@ -42,6 +42,10 @@ final class CtlCommand implements Callable<Integer> {
 
     @Option(names = "--json", paramLabel = "LINE", description = "send LINE as it is (one QMP-shaped request)")
     String rawLine;
+
+    @Option(names = "-o", paramLabel = "OPT=VALUE[,...]", split = ",", description = "snapshot: a create option of the"
+            + " new top, as 'ubd create -o' takes them (version=2); may be repeated")
+    List<String> createOptions = new ArrayList<>();
 
     @Option(names = "--top", paramLabel = "FILE", description = "commit: the uppermost layer to merge "
             + "(default: the one below the active top)")
@@ -70,6 +74,9 @@ final class CtlCommand implements Callable<Integer> {
         boolean commit = rawLine == null && words.get(0).equals("commit");
         if (!commit && (top != null || base != null || speed != null || await)) {
             throw new ParameterException(spec.commandLine(), "--top, --base, --speed and --wait are for commit");
+        }
+        if (!createOptions.isEmpty() && (rawLine != null || !words.get(0).equals("snapshot"))) {
+            throw new ParameterException(spec.commandLine(), "-o is for snapshot");
         }
         PrintWriter out = spec.commandLine().getOut();
         try (ControlClient client = ControlClient.connect(socket)) {
@@ -156,6 +163,16 @@ final class CtlCommand implements Callable<Integer> {
         }
         if (speed != null) {
             args.put("speed", speed);
+        }
+        if (!createOptions.isEmpty()) {
+            ObjectNode options = args.putObject("options");
+            for (String o : createOptions) {
+                int eq = o.indexOf('=');
+                if (eq <= 0) {
+                    throw new ParameterException(spec.commandLine(), "-o '" + o + "': options are OPT=VALUE");
+                }
+                options.put(o.substring(0, eq), o.substring(eq + 1));
+            }
         }
         int position = 0;
         for (String w : rest) {

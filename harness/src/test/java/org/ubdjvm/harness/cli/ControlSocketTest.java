@@ -27,9 +27,15 @@ class ControlSocketTest {
         CompletableFuture<Ubd.Result> run = ControlGuest.start(dir, socket, "8s");
         int snapshots = 8;
         for (int i = 1; i <= snapshots; i++) {
-            Ubd.Result r = Ubd.run("ctl", s(socket), "snapshot", "ubd0", s(dir.resolve("top" + i + ".cow"))).ok();
+            String top = s(dir.resolve("top" + i + ".cow"));
+            // the second one a V2 file, by its create option
+            Ubd.Result r = (i == 2 ? Ubd.run("ctl", s(socket), "snapshot", "ubd0", top, "-o", "version=2")
+                    : Ubd.run("ctl", s(socket), "snapshot", "ubd0", top)).ok();
             assertTrue(new ObjectMapper().readTree(r.out()).get("pause-ns").asLong() > 0, r::toString);
         }
+        Ubd.Result notForQuery = Ubd.run("ctl", s(socket), "query-devices", "-o", "version=2");
+        assertEquals(2, notForQuery.exit(), notForQuery::toString);
+        assertTrue(notForQuery.err().contains("-o is for snapshot"), notForQuery::toString);
         String commands = Ubd.run("ctl", s(socket), "query-commands").ok().out();
         for (String name : List.of("qmp_capabilities", "query-commands", "query-devices", "snapshot")) {
             assertTrue(commands.contains("\"name\" : \"" + name + "\""), commands);
@@ -49,6 +55,12 @@ class ControlSocketTest {
         int depth = 0;
         for (JsonNode n = info; n != null && !n.isMissingNode() && !n.isNull(); n = n.get("backing-image")) {
             depth++;
+            int version = n.path("format-specific").path("version").asInt();
+            if (n.get("filename").asText().endsWith("/top2.cow")) {
+                assertEquals(2, version, n::toPrettyString);
+            } else if (n.get("format").asText().equals("cow")) {
+                assertEquals(3, version, n::toPrettyString);
+            }
         }
         assertEquals(snapshots + 2, depth, info::toPrettyString);
     }
