@@ -1,9 +1,7 @@
 package org.ubdjvm.harness.bench;
 
-import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -25,12 +23,12 @@ public final class RingBenchmark {
     private static final RequestHandler NOOP = (op, offset, length, buffer, completion) -> completion.completed(0, null);
 
     /** {@code allocatedBytes}: by every thread of the JVM while measuring (producers, worker or consumer). */
-    record Result(String name, long requests, long nanos, long allocatedBytes) {
-        double millionsPerSecond() {
+    public record Result(String name, long requests, long nanos, long allocatedBytes) {
+        public double millionsPerSecond() {
             return requests / (nanos / 1e9) / 1e6;
         }
 
-        double allocBytesPerOp() {
+        public double allocBytesPerOp() {
             return AllocationMeter.perOp(0, allocatedBytes, requests);
         }
     }
@@ -39,28 +37,18 @@ public final class RingBenchmark {
     }
 
     /**
-     * The ring against an ArrayBlockingQueue hand-off with the same producers, alternately in the same run, one line
-     * per repeat on {@code out}; the figure to quote is the median ratio, printed last.
+     * The ring against an ArrayBlockingQueue hand-off with the same producers, alternately in the same run, {@code
+     * repeats} rounds after one unreported round of each (so neither side is measured while the JIT compiles it).
      */
-    public static void compare(int producers, int repeats, PrintWriter out) throws InterruptedException {
-        List<Double> ratios = new ArrayList<>();
-        out.printf("bench: request ring, no-op requests, %d producer(s), batches of %d, vs ArrayBlockingQueue%n",
-                producers, BATCH);
-        out.printf("%-7s %12s %12s %8s %13s %13s%n", "repeat", "ring M/s", "ABQ M/s", "ratio", "ring alloc B/op",
-                "ABQ alloc B/op");
-        // one unreported round of each first, so neither side is measured while the JIT compiles it
-        ring(producers, RING_REQUESTS / producers);
-        arrayBlockingQueue(producers, RING_REQUESTS / producers);
+    public static RingReport compare(int producers, int repeats) throws InterruptedException {
+        long perProducer = RING_REQUESTS / producers;
+        ring(producers, perProducer);
+        arrayBlockingQueue(producers, perProducer);
+        List<RingReport.Round> rounds = new ArrayList<>();
         for (int r = 1; r <= repeats; r++) {
-            Result ring = ring(producers, RING_REQUESTS / producers);
-            Result abq = arrayBlockingQueue(producers, RING_REQUESTS / producers);
-            double ratio = ring.millionsPerSecond() / abq.millionsPerSecond();
-            ratios.add(ratio);
-            out.printf("%-7d %12.1f %12.1f %8.2f %15.2f %14.2f%n", r, ring.millionsPerSecond(),
-                    abq.millionsPerSecond(), ratio, ring.allocBytesPerOp(), abq.allocBytesPerOp());
+            rounds.add(new RingReport.Round(ring(producers, perProducer), arrayBlockingQueue(producers, perProducer)));
         }
-        Collections.sort(ratios);
-        out.printf("median ring/ABQ over %d: %.2f%n", repeats, ratios.get(ratios.size() / 2));
+        return new RingReport(producers, BATCH, producers * perProducer, rounds);
     }
 
     /**

@@ -23,6 +23,7 @@ import org.ubdjvm.harness.bench.JobBenchReport;
 import org.ubdjvm.harness.bench.JobBenchmark;
 import org.ubdjvm.harness.bench.SyncMode;
 import org.ubdjvm.harness.bench.RingBenchmark;
+import org.ubdjvm.harness.bench.RingReport;
 import org.ubdjvm.harness.bench.SnapshotBenchReport;
 import org.ubdjvm.harness.bench.SnapshotBenchmark;
 import org.ubdjvm.hostio.IoEngine;
@@ -364,12 +365,18 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The ring alone against an ArrayBlockingQueue: no file, no engine, no peer. */
-    private Integer ringBench() {
+    private Integer ringBench() throws IOException {
         if (producers < 1) {
             throw usage("--producers must be at least 1, not " + producers);
         }
         try {
-            RingBenchmark.compare(producers, repeat, spec.commandLine().getOut());
+            RingReport report = RingBenchmark.compare(producers, repeat);
+            PrintWriter out = spec.commandLine().getOut();
+            if (output.json()) {
+                out.print(report.json());
+            } else {
+                report.human(out);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return UbdMain.BAD_INPUT;

@@ -207,6 +207,19 @@ class BenchCommandTest {
         assertEquals(2, Ubd.run("bench", "--target=ring", "--producers=0").exit());
     }
 
+    @Test
+    void theRingReportsAsJsonToo() throws Exception {
+        JsonNode j = json(Ubd.run("bench", "--target=ring", "--producers=1", "--repeat=2", "--output=json"));
+        assertEquals("ring", j.get("target").asText());
+        assertEquals(1, j.get("workload").get("producers").asInt(), j::toPrettyString);
+        assertEquals(2, j.get("rounds").size(), j::toPrettyString);
+        for (JsonNode round : j.get("rounds")) {
+            assertTrue(round.get("ring").get("millions-per-second").asDouble() > 0, j::toPrettyString);
+            assertTrue(round.get("array-blocking-queue").get("alloc-bytes-per-op").asDouble() >= 16, j::toPrettyString);
+        }
+        assertTrue(j.get("median-ratio").asDouble() > 0, j::toPrettyString);
+    }
+
     /**
      * Smoke only, at 8 MiB: every tool ran on its copy, each speed ratio is a positive number, and the report says
      * when the clocks stopped (--sync). (Broken on purpose once by ignoring --sync: "none" came back as "all".)
