@@ -12,8 +12,10 @@ import org.ubdjvm.harness.ByteSize;
  * What {@code ubd bench} measured: each repeat's results for ubd and its peers, the ratio ubd/peer per repeat, and
  * the median of those ratios, the number to quote (machines here are shared; bare times drift between runs, ratios
  * taken seconds apart much less). For IOPS above 1 is ubd faster; for p99 latency below 1 is ubd faster.
+ *
+ * @param direct whether ubd and its peers bypassed the page cache (O_DIRECT, qemu-img's {@code -t none})
  */
-public record BenchReport(BenchSpec spec, String engine, List<String> peers, List<Repeat> repeats) {
+public record BenchReport(BenchSpec spec, String engine, boolean direct, List<String> peers, List<Repeat> repeats) {
     /** One round: ubd first, then each peer in {@link #peers} order. */
     public record Repeat(BenchResult ubd, List<BenchResult> peers) {
     }
@@ -44,11 +46,11 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
     }
 
     public void human(PrintWriter out) {
-        out.printf("bench: %s, engine %s, %s, bs %s, iodepth %d, %s of %s, %s s after %s s ramp%n",
+        out.printf("bench: %s, engine %s%s, %s, bs %s, iodepth %d, %s of %s, %s s after %s s ramp%n",
                 spec.target() == BenchTarget.stack ? "full stack (ring, driver, COW V3, engine)"
                         : spec.target() == BenchTarget.nbd ? "fio's nbd engine against ubd serve (COW V3) and peers"
                         : "host-io engine",
-                engine, spec.rw(), ByteSize.human(spec.blockSize()), spec.iodepth(), ByteSize.human(spec.size()),
+                engine, direct ? " (O_DIRECT)" : "", spec.rw(), ByteSize.human(spec.blockSize()), spec.iodepth(), ByteSize.human(spec.size()),
                 spec.file(), seconds(spec.runtime().toMillis()), seconds(spec.ramp().toMillis()));
         out.printf("%-6s %-9s %10s %9s %9s %9s %9s %10s %11s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",
                 "p99 us", "p99.9 us", "cpu us/op", "alloc B/op", "iops x", "p99 x");
@@ -95,7 +97,7 @@ public record BenchReport(BenchSpec spec, String engine, List<String> peers, Lis
         root.putObject("workload").put("rw", spec.rw().name()).put("block-size", spec.blockSize())
                 .put("iodepth", spec.iodepth()).put("size", spec.size())
                 .put("runtime-seconds", spec.runtime().toMillis() / 1000.0)
-                .put("ramp-seconds", spec.ramp().toMillis() / 1000.0).put("direct", false);
+                .put("ramp-seconds", spec.ramp().toMillis() / 1000.0).put("direct", direct);
         var list = root.putArray("repeats");
         for (Repeat r : repeats) {
             ObjectNode rep = list.addObject();

@@ -89,7 +89,7 @@ public final class Benchmark {
                 }
                 rounds.add(new BenchReport.Repeat(ubd, results));
             }
-            return new BenchReport(spec, engine, List.copyOf(peers), rounds);
+            return new BenchReport(spec, engine, direct, List.copyOf(peers), rounds);
         } finally {
             if (work != null) {
                 deleteTree(work);

@@ -86,7 +86,8 @@ public final class NbdBenchmark {
                 }
                 rounds.add(new BenchReport.Repeat(ubd, results));
             }
-            return new BenchReport(spec, engine, List.copyOf(peers.keySet()), rounds);
+            // not direct: the NBD target opens no file of its own
+            return new BenchReport(spec, engine, false, List.copyOf(peers.keySet()), rounds);
         } finally {
             deleteTree(work);
         }

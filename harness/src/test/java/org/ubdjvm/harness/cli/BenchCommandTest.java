@@ -61,6 +61,7 @@ class BenchCommandTest {
         assertEquals(engine, j.get("engine").asText());
         assertEquals("engine", j.get("target").asText());
         assertEquals(4096, j.get("workload").get("block-size").asInt());
+        assertFalse(j.get("workload").get("direct").asBoolean(), j::toString);
         assertSane(j.get("repeats").get(0).get("results").get(0), "ubd");
         assertEquals(SIZE, Files.size(dir.resolve("data.img")), "the missing file is created at --size");
         byte[] head = Files.readAllBytes(dir.resolve("data.img"));
@@ -148,6 +149,7 @@ class BenchCommandTest {
         JsonNode j = json(bench("--target=stack", "--direct", "--engine=io_uring", "--rw=randwrite", "--bs=4k",
                 "--runtime=200ms", "--compare=qemu-img", "--output=json"));
         assertTrue(j.get("median-ratios").get("qemu-img").get("iops").asDouble() > 0, j::toString);
+        assertTrue(j.get("workload").get("direct").asBoolean(), j::toString);
     }
 
     @Test
@@ -191,6 +193,9 @@ class BenchCommandTest {
         RealTools.require("fio", "fio");
         JsonNode j = json(bench("--engine=io_uring", "--direct", "--runtime=200ms", "--compare=fio", "--output=json"));
         assertTrue(j.get("median-ratios").get("fio").get("iops").asDouble() > 0, j::toString);
+        assertTrue(j.get("workload").get("direct").asBoolean(), j::toString);
+        Ubd.Result human = bench("--engine=io_uring", "--direct", "--runtime=100ms");
+        assertTrue(human.out().startsWith("bench: host-io engine, engine io_uring (O_DIRECT), "), human::toString);
     }
 
     @Test
