@@ -9,7 +9,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,8 +26,8 @@ public final class ControlClient implements AutoCloseable {
 
     private ControlClient(SocketChannel channel) throws IOException {
         this.channel = channel;
-        this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-        this.out = Channels.newOutputStream(channel);
+        this.in = new BufferedReader(new InputStreamReader(ChannelStreams.in(channel), StandardCharsets.UTF_8));
+        this.out = ChannelStreams.out(channel);
         JsonNode greeting = json.readTree(readLine(path()));
         if (greeting == null || !greeting.has("QMP")) {
             throw new IOException("not a ubd control socket: no greeting");

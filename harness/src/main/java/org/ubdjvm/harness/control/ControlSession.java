@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -51,7 +50,7 @@ final class ControlSession {
         this.commands = commands;
         this.json = json;
         this.onEnd = onEnd;
-        this.out = Channels.newOutputStream(channel);
+        this.out = ChannelStreams.out(channel);
     }
 
     void start() {
@@ -61,7 +60,7 @@ final class ControlSession {
     }
 
     private void serve() {
-        try (InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel))) {
+        try (InputStream in = new java.io.BufferedInputStream(ChannelStreams.in(channel))) {
             ObjectNode greeting = json.createObjectNode();
             greeting.putObject("QMP").put("product", "ubd-jvm").putArray("capabilities");
             send(greeting);
