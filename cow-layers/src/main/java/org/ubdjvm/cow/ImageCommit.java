@@ -68,8 +68,11 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
             LayerFile childFile = (childImage == null ? topImage : childImage).layerFile();
             long end = base.size() / topImage.sectorSize() * topImage.sectorSize(); // uml_moo: no final partial sector
             List<Allocation> runs = heldAbove(topImage, baseDepth, end);
-            journal = CommitSteps.begin(top, basePath, child);
-            if (!journal.copied()) { // copied: a background commit got that far; copying again would move the base's mtime
+            // a protocol location (an NBD export) has no mtime a header records: nothing for a journal to excuse,
+            // and a killed commit is simply run again
+            journal = BackingPath.remote(basePath, table) ? null : CommitSteps.begin(top, basePath, child);
+            // copied: a background commit got that far; copying again would move the base's mtime
+            if (journal == null || !journal.copied()) {
                 RunCopy.copy(topImage, base, runs, progress);
                 BlockIo.flush(base);
             }
@@ -82,9 +85,11 @@ public record ImageCommit(Path top, String format, Path base, boolean keep) impl
             throw e;
         }
         closeAll(opened);
-        // the layer above the child (when there is one) records the child's mtime; its disk is unchanged
-        CommitSteps.restoreMtime(child, journal.childMtimeNanos());
-        CommitSteps.end(basePath, child);
+        if (journal != null) {
+            // the layer above the child (when there is one) records the child's mtime; its disk is unchanged
+            CommitSteps.restoreMtime(child, journal.childMtimeNanos());
+            CommitSteps.end(basePath, child);
+        }
     }
 
     /** The top's chain, top first, as it opens now (a journal of an interrupted commit lets it open). */

@@ -76,7 +76,7 @@ public final class UmlCowFormat implements ImageFormat {
                         + ImageException.quote(header.backingFile()) + " specified in COW header of " + ImageException.quote(spec.file()));
                 header = switchBacking(cow, header, backingPath, spec, table);
             }
-            return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, spec.syncWrites());
+            return new UmlCowImage(cow, backing, spec.engine(), header, bitmap, spec.syncWrites(), table);
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(cow, e);
             if (backing != null) {

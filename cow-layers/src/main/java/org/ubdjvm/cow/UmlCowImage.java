@@ -22,6 +22,7 @@ final class UmlCowImage implements BlockImage {
     private final HostFile cow;
     private final BlockImage backing;
     private final IoEngine engine;
+    private final FormatTable table;
     private volatile UmlCowHeader header;
     private final CowBitmap bitmap;
     private final MetadataFlusher flusher;
@@ -34,9 +35,11 @@ final class UmlCowImage implements BlockImage {
     private final Recycler<WholeTransfer> transfers = new Recycler<>(64, () -> new WholeTransfer(this.transfers));
     private final Recycler<Allocated> allocations = new Recycler<>(64, Allocated::new);
 
+    /** @param table names a new backing file as the header is to store it (a protocol location as it is) */
     UmlCowImage(HostFile cow, BlockImage backing, IoEngine engine, UmlCowHeader header, CowBitmap bitmap,
-                boolean syncWrites) {
+                boolean syncWrites, FormatTable table) {
         this.cow = cow;
+        this.table = table;
         this.backing = backing;
         this.engine = engine;
         this.header = header;
@@ -334,7 +337,8 @@ final class UmlCowImage implements BlockImage {
     /** The header naming {@code newBacking} with its size and mtime, written as one checked sector, then synced. */
     private void rewriteHeader(java.nio.file.Path newBacking) throws IOException {
         UmlCowHeader h = header;
-        UmlCowHeader next = naming(h, newBacking, HostFile.mtimeSeconds(newBacking));
+        UmlCowHeader next = naming(h, newBacking, BackingPath.remote(newBacking, table) ? 0
+                : HostFile.mtimeSeconds(newBacking));
         UmlCowHeaderChange change = headerChange(h, next);
         if (!change.empty()) {
             BlockIo.await("header write", WaitLimit.DEFAULT, done -> {
@@ -349,11 +353,16 @@ final class UmlCowImage implements BlockImage {
         header = next;
     }
 
-    /** {@code h} naming {@code newBacking} with {@code mtime}; the stored name is kept when it names that file. */
+    /**
+     * {@code h} naming {@code newBacking} with {@code mtime} (0 for a protocol location, which has none, as create
+     * stores it); the stored name is kept when it names that backing.
+     */
     private UmlCowHeader naming(UmlCowHeader h, java.nio.file.Path newBacking, long mtime) throws ImageException {
-        java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile());
-        String name = BackingPath.sameFile(newBacking, stored) ? h.backingFile() : BackingPath.absoluteLikeUmlMkcow(newBacking);
-        return new UmlCowHeader(h.layout(), mtime, h.size(), h.sectorSize(), h.alignment(), h.cowFormat(), name);
+        java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile(), table);
+        String name = BackingPath.sameBacking(newBacking, stored, table) ? h.backingFile()
+                : BackingPath.stored(newBacking, table);
+        return new UmlCowHeader(h.layout(), BackingPath.remote(newBacking, table) ? 0 : mtime, h.size(),
+                h.sectorSize(), h.alignment(), h.cowFormat(), name);
     }
 
     /** The checked change from {@code h} (the bytes on disk) to {@code next}; refused when it is not atomic. */

@@ -68,6 +68,30 @@ class NbdBackingCliTest {
         assertArrayEquals(baseBytes, Files.readAllBytes(base), "writes land in the COW only");
     }
 
+    /**
+     * A commit into a writable export: the COW's sectors reach the file behind it, and the COW's header still names
+     * the export (a rewrite once stored it as a host path, {@code /cwd/nbd+unix:/...}, and the COW no longer opened).
+     */
+    @Test
+    void commitIntoAWritableExportKeepsTheUriInTheHeader() throws Exception {
+        Path base = Ubd.patterned(dir.resolve("base.raw"), SIZE);
+        byte[] expected = Files.readAllBytes(base);
+        Arrays.fill(expected, 0, 64 << 10, (byte) 0x5a);
+        Path top = dir.resolve("top.cow");
+        try (NbdServer server = NbdServer.qemuNbd(base, false, "")) {
+            String uri = server.uri();
+            Ubd.run("create", "-f", "cow", "-b", uri, s(top)).ok();
+            assertEquals(0, Ubd.run("io", "-c", "write -P 0x5a 0 64k", "-c", "flush", s(top)).exit());
+            Ubd.Result commit = Ubd.run("commit", s(top));
+            assertEquals(0, commit.exit(), commit::toString);
+            JsonNode info = new ObjectMapper().readTree(Ubd.run("info", "--output=json", s(top)).ok().out());
+            assertEquals(uri, info.get("backing-filename").asText(), "the header keeps the URI");
+            Ubd.Result read = Ubd.run("io", "-r", "-c", "read -P 0x5a 0 64k", s(top));
+            assertEquals(0, read.exit(), read::toString);
+        }
+        assertArrayEquals(expected, Files.readAllBytes(base), "the commit wrote through the export");
+    }
+
     /** The server dies while a guest reads through the COW: the run ends with one line naming the export. */
     @Test
     void aServerKilledMidRunEndsTheRunWithOneLine() throws Exception {
