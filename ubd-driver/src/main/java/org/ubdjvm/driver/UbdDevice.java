@@ -418,6 +418,18 @@ public final class UbdDevice implements AutoCloseable {
     }
 
     /**
+     * A background commit journals the base's mtime and makes it durable by name, which a protocol location (an NBD
+     * export) has not: refused, with the offline commit that does handle one.
+     */
+    private void requireHostBase(CommitPlan plan) throws IOException {
+        if (top.environment().images().formats().protocolFor(plan.base().toString()) != null) {
+            throw new IOException(name() + ": commit: the base " + plan.base() + " is a protocol location, not a"
+                    + " host file: a background commit into it is not supported; commit offline once the device is"
+                    + " closed: ubd commit -b " + plan.base() + " " + plan.top());
+        }
+    }
+
+    /**
      * The layer above the merged ones is given the base as its backing only at the end, after the copy moved the
      * base's mtime: refused before anything is copied when its header cannot record both at once, crash-safely (a UML
      * COW V2 header keeps its 4 KiB name and the mtime after it in different sectors). Found out only at the end, the copy was
@@ -465,6 +477,7 @@ public final class UbdDevice implements AutoCloseable {
                         + " one job at a time: wait for it or cancel it (job-cancel " + running.id() + ")");
             }
             CommitPlan plan = CommitPlan.of(name(), stack(), request);
+            requireHostBase(plan);
             requireNewBacking(plan, plan.topDepth() - 1);
             requireNewBacking(plan, plan.baseDepth() - 1);
             if (plan.topDepth() == 1) { // a layer between is checked at the barrier, where the stack lets go of it

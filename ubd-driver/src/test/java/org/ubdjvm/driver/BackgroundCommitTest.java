@@ -344,6 +344,28 @@ class BackgroundCommitTest {
         assertFalse(m.contains("\n"), m);
     }
 
+    /** An NBD export as the base: refused in one line before anything is copied; the device goes on. */
+    @Test
+    void aBaseThatIsAnNbdExportIsRefusedInOneLine() throws Exception {
+        Path cow0 = dir.resolve("top0.cow");
+        Path cow1 = dir.resolve("top1.cow");
+        byte[] baseBytes = Files.readAllBytes(back);
+        try (org.ubdjvm.cow.testing.NbdServer server = org.ubdjvm.cow.testing.NbdServer.qemuNbd(back, false, "")) {
+            UbdDevice d = open("sync", "ubd0=" + cow0 + "," + server.uri());
+            fill(d, 1, 3);
+            d.snapshot(cow1, null, WAIT);
+            IOException e = assertThrows(IOException.class, () -> d.commit(CommitRequest.defaults()));
+            assertTrue(e.getMessage().startsWith("ubda: commit: the base ") && e.getMessage().contains("is a protocol"
+                    + " location, not a host file") && e.getMessage().contains("ubd commit -b "), e.getMessage());
+            assertNull(d.job());
+            fill(d, 2, 5);
+            checkAgainstModel(d);
+            close();
+            table = null;
+        }
+        assertArrayEquals(baseBytes, Files.readAllBytes(back), "nothing reached the export");
+    }
+
     private static List<Path> real(Path... files) throws IOException {
         return real(List.of(files));
     }
