@@ -46,10 +46,21 @@ record UmlCowHeaderChange(long offset, byte[] bytes) {
         }
         if (lo / SECTOR != (hi - 1) / SECTOR) {
             throw new ImageException(file, "cannot rewrite the " + layout.name() + " header atomically: the change spans"
-                    + " bytes " + lo + ".." + (hi - 1) + ", more than one 512-byte sector (a shorter backing name, or"
-                    + " version 3, keeps it in one)");
+                    + " bytes " + lo + ".." + (hi - 1) + ", more than one 512-byte sector (" + why(layout, old, next)
+                    + "); ubd convert -O cow -B BACKING makes such a layer afresh, holding only what differs");
         }
         return new UmlCowHeaderChange(lo, Arrays.copyOfRange(merged, lo, hi));
+    }
+
+    /** Why the change spans sectors, and what would keep it in one. */
+    private static String why(UmlCowLayout layout, UmlCowHeader old, UmlCowHeader next) {
+        boolean nameChanges = !old.backingFile().equals(next.backingFile());
+        boolean recordChanges = old.mtime() != next.mtime() || old.size() != next.size();
+        if (nameChanges && recordChanges && layout.backingOffset() / SECTOR != layout.mtimeOffset() / SECTOR) {
+            return "its backing name at byte " + layout.backingOffset() + " and the backing's mtime at byte "
+                    + layout.mtimeOffset() + " both change; version 3 keeps them in one sector";
+        }
+        return "the backing name crosses a sector boundary; a shorter name keeps it in one";
     }
 
     private static void copy(byte[] from, byte[] to, int offset, int length) {
