@@ -67,8 +67,12 @@ public final class ControlClient implements AutoCloseable {
 
     /** Sends one raw line; returns the first reply that is not an event. */
     public JsonNode send(String line) throws IOException {
-        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        try {
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) { // EPIPE: the server went (its run ended) since the last reply
+            throw new IOException(path() + ": the server closed the connection (" + e.getMessage() + ")", e);
+        }
         while (true) {
             JsonNode reply = json.readTree(readLine(path()));
             if (reply != null && !reply.has("event")) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,33 @@ class CommitControlTest {
         Ubd.Result result = run.get(60, TimeUnit.SECONDS);
         assertEquals(0, result.exit(), result::toString);
         assertTrue(Ubd.run("info", s(dir.resolve("top3.cow"))).ok().out().contains("top2.cow"));
+    }
+
+    /**
+     * The run ends under a throttled commit that {@code ctl --wait} watches: the watcher says in one line that the
+     * server went, and the job is cancelled with the device, leaving the stack it had and no journal.
+     */
+    @Test
+    void aRunThatEndsUnderAWatchedCommitEndsTheWatcherWithOneLineAndLeavesTheStack() throws Exception {
+        Path socket = dir.resolve("ctl.sock");
+        CompletableFuture<Ubd.Result> run = ControlGuest.start(dir, socket, "3s");
+        Thread.sleep(500);
+        Path top0 = dir.resolve("top0.cow");
+        Path top1 = dir.resolve("top1.cow");
+        Path top2 = dir.resolve("top2.cow");
+        ctl(socket, "snapshot", "ubd0", s(top1));
+        ctl(socket, "snapshot", "ubd0", s(top2));
+        Ubd.Result watched = ctlResult(socket, "commit", "ubd0", "--speed=16k", "--wait");
+        assertEquals(2, watched.exit(), watched::toString);
+        assertEquals(List.of("ubd: control socket: the server closed the connection"), watched.errLines().stream()
+                .map(l -> l.replaceAll(" \\(.*\\)$", "")).toList(), watched::toString);
+        Ubd.Result result = run.get(60, TimeUnit.SECONDS);
+        assertEquals(0, result.exit(), result::toString);
+        JsonNode info = json.readTree(Ubd.run("info", "--output=json", s(top2)).ok().out());
+        assertEquals(s(top1), info.get("backing-filename").asText());
+        assertEquals(s(top0), info.get("backing-image").get("backing-filename").asText());
+        assertFalse(Files.exists(CommitJournal.beside(top0)), "the cancelled commit left its journal");
+        Ubd.run("check", s(top0)).ok();
     }
 
     /** Cancels {@code id} (when asked) and polls {@code jobs} until it has ended; returns its entry. */
