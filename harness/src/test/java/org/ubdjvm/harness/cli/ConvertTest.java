@@ -38,6 +38,17 @@ class ConvertTest {
         assertEquals(md5, SharedVectors.md5(out));
     }
 
+    /** Every engine writes the same disk (auto, the default, is what ubd bench --target=convert measures). */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "sync", "aio", "io_uring", "mmap"})
+    void everyEngineWritesTheSameDisk(String engine) throws Exception {
+        SharedVectors.copyTo(dir, "v3-mkcow-written.cow", "back-256k.img");
+        Path out = dir.resolve("out.img");
+        Ubd.run("convert", "--engine=" + engine, "-b", s(dir.resolve("back-256k.img")), "-O", "raw",
+                s(dir.resolve("v3-mkcow-written.cow")), s(out)).ok();
+        assertEquals(WRITTEN_MD5, SharedVectors.md5(out));
+    }
+
     @Test
     void replacesAnExistingOutputCompletely() throws Exception {
         copyWritten();
