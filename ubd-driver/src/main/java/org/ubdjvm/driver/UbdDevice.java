@@ -431,9 +431,9 @@ public final class UbdDevice implements AutoCloseable {
 
     /**
      * The layer above the merged ones is given the base as its backing only at the end, after the copy moved the
-     * base's mtime: refused before anything is copied when its header cannot record both at once, crash-safely (a UML
-     * COW V2 header keeps its 4 KiB name and the mtime after it in different sectors). Found out only at the end, the copy was
-     * for nothing and the job failed.
+     * base's mtime: refused before anything is copied when its header cannot record both at once, crash-safely (a
+     * UML COW V2 header keeps its 4 KiB name and the mtime after it in different sectors). Found out only at the end,
+     * the copy was for nothing and the job failed.
      *
      * @param above that layer, open
      */
@@ -461,7 +461,8 @@ public final class UbdDevice implements AutoCloseable {
      *
      * @throws IOException one line: a partition or a read-only device, a job already running on the device, a snapshot
      *                     of the active layer itself, a layer not in the stack, a layer that cannot name the base
-     *                     crash-safely, or a base that cannot be opened read-write (the device then keeps its stack as it was)
+     *                     crash-safely, a base that is not a host file, or a base that cannot be opened read-write
+     *                     (the device then keeps its stack as it was)
      */
     public CommitJob commit(CommitRequest request) throws IOException {
         if (partition != null) {
@@ -501,10 +502,10 @@ public final class UbdDevice implements AutoCloseable {
     }
 
     /**
-     * At a held barrier: the stack closed, a layer between the active top and the merged ones checked (only now can it
-     * be opened: the stack held it read-write), then the base opened read-write, then the active top reopened over
-     * it, so the base has one open, which the commit writes and the stack reads. If that fails the stack is reopened as it
-     * was (the files are unchanged).
+     * At a held barrier: the stack closed, a layer between the active top and the merged ones checked (only now can
+     * it be opened: the stack held it read-write), then the base opened read-write, then the active top reopened over
+     * it, so the base has one open, which the commit writes and the stack reads. If that fails the stack is reopened
+     * as it was (the files are unchanged).
      */
     private void lendBase(CommitPlan plan) throws IOException {
         top.close();

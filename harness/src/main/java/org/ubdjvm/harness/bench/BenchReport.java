@@ -51,7 +51,8 @@ public record BenchReport(BenchSpec spec, String engine, boolean direct, List<St
                         : spec.target() == BenchTarget.nbd ? "fio's nbd engine against ubd serve (COW V3) and peers"
                         : "host-io engine",
                 engine, direct ? " (O_DIRECT)" : "", spec.rw(), ByteSize.human(spec.blockSize()), spec.iodepth(),
-                ByteSize.human(spec.size()), spec.file(), seconds(spec.runtime().toMillis()), seconds(spec.ramp().toMillis()));
+                ByteSize.human(spec.size()), spec.file(), seconds(spec.runtime().toMillis()),
+                seconds(spec.ramp().toMillis()));
         out.printf("%-6s %-9s %10s %9s %9s %9s %9s %10s %11s %9s %9s%n", "repeat", "tool", "iops", "MiB/s", "p50 us",
                 "p99 us", "p99.9 us", "cpu us/op", "alloc B/op", "iops x", "p99 x");
         for (int i = 0; i < repeats.size(); i++) {

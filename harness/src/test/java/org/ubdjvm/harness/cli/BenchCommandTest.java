@@ -180,7 +180,8 @@ class BenchCommandTest {
         // a JDK file exception says what went wrong in words, as strerror would, not by its class name
         Path noDir = dir.resolve("no/such/dir/data.img");
         for (String target : List.of("engine", "stack", "convert")) {
-            Ubd.Result r = Ubd.run("bench", "--target=" + target, "--file=" + s(noDir), "--size=16M", "--runtime=300ms");
+            Ubd.Result r = Ubd.run("bench", "--target=" + target, "--file=" + s(noDir), "--size=16M",
+                    "--runtime=300ms");
             assertEquals(2, r.exit(), r::toString);
             assertTrue(r.err().strip().matches("ubd: " + java.util.regex.Pattern.quote(s(dir.resolve("no/such/dir")))
                     + "/\\S*: ENOENT \\(No such file or directory\\)"), r::toString);

@@ -111,7 +111,8 @@ class ControlEventsTest {
                 int events = 0;
                 long dropped = 0;
                 int last = -1;
-                while (events + dropped < sent) { // each one arrives, or is counted in the note before the next that does
+                // each one arrives, or is counted in the note before the next one that does
+                while (events + dropped < sent) {
                     JsonNode e = stalled.next(10);
                     if (e.get("event").asText().equals("EVENTS_DROPPED")) {
                         dropped += e.get("data").get("count").asLong();
