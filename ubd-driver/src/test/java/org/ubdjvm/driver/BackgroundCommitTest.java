@@ -186,6 +186,11 @@ class BackgroundCommitTest {
         assertEquals(0L, merged.stack().allocatedBytes());
     }
 
+    /** {@code topN.cow} in the test's folder: the layers {@link #snapshotted} and the tests make. */
+    private Path top(int n) {
+        return dir.resolve("top" + n + ".cow");
+    }
+
     /** The device over top0.cow, every {@code step}-th sector written, with top1.cow snapshotted over it. */
     private UbdDevice snapshotted(int step) throws Exception {
         UbdDevice d = open("sync", "ubd0=" + dir.resolve("top0.cow") + "," + back);
@@ -307,11 +312,11 @@ class BackgroundCommitTest {
      */
     @Test
     void aV2LayerThatMustNameTheBaseIsRefusedBeforeAnythingIsCopied() throws Exception {
-        Path cow0 = dir.resolve("top0.cow");
-        Path cow1 = dir.resolve("top1.cow");
-        Path cow2 = dir.resolve("top2.cow");
-        Path cow3 = dir.resolve("top3.cow");
         UbdDevice d = snapshotted(3);
+        Path cow0 = top(0);
+        Path cow1 = top(1);
+        Path cow2 = top(2);
+        Path cow3 = top(3);
         d.snapshot(cow2, null, Map.of("version", "2"), WAIT);
         fill(d, 2, 5);
         long baseMtime = Files.getLastModifiedTime(back).toMillis();
