@@ -14,6 +14,9 @@ import org.ubdjvm.harness.ByteSize;
  * the human and the JSON views can never disagree.
  */
 final class InfoReport {
+    /** Only asked which protocol claims a location: no file is opened through it. */
+    private static final org.ubdjvm.cow.FormatTable TABLE = org.ubdjvm.cow.FormatTable.standard();
+
     private InfoReport() {
     }
 
@@ -23,7 +26,7 @@ final class InfoReport {
     /** The fields of one layer, in display order; absent values are left out, as qemu-img does. */
     static List<Field> fields(ImageInfo i) {
         List<Field> f = new ArrayList<>();
-        f.add(new Field("filename", i.filename().toString()));
+        f.add(new Field("filename", name(i.filename())));
         f.add(new Field("format", i.format()));
         f.add(new Field("virtual-size", i.virtualSize()));
         f.add(new Field("sector-size", i.sectorSize()));
@@ -36,13 +39,22 @@ final class InfoReport {
         }
         if (i.backing() != null) {
             // what was really opened: differs from the stored name when -b was given
-            f.add(new Field("full-backing-filename", i.backing().filename().toString()));
+            f.add(new Field("full-backing-filename", name(i.backing().filename())));
             f.add(new Field("backing-filename-format", i.backing().format()));
         }
         if (!i.formatSpecific().isEmpty()) {
             f.add(new Field("format-specific", i.formatSpecific()));
         }
         return f;
+    }
+
+    /**
+     * A layer's file as a user would type it: a protocol location (an NBD URI) as its protocol writes it, since a
+     * {@code Path} of one has its {@code ///} collapsed ({@code nbd+unix:/?socket=...}).
+     */
+    private static String name(java.nio.file.Path file) {
+        String location = TABLE.protocolLocation(file.toString());
+        return location != null ? location : file.toString();
     }
 
     static String json(ImageInfo info) {

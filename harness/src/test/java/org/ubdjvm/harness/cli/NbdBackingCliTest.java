@@ -44,6 +44,8 @@ class NbdBackingCliTest {
 
             JsonNode info = new ObjectMapper().readTree(Ubd.run("info", "--output=json", s(top)).ok().out());
             assertEquals(uri, info.get("backing-filename").asText(), "the header keeps the URI");
+            assertEquals(uri, info.get("full-backing-filename").asText(), "as it was written, /// and all");
+            assertEquals(uri, info.get("backing-image").get("filename").asText());
             assertEquals("nbd", info.get("backing-image").get("format").asText());
             assertEquals(SIZE, info.get("backing-image").get("virtual-size").asLong());
 
