@@ -206,6 +206,15 @@ public final class FormatTable {
         return protocol == null ? null : protocol.claimLocation(location);
     }
 
+    /**
+     * A layer's file as a user would type it, for reports: a protocol location as its protocol writes it (a
+     * {@code Path} of an NBD URI has its {@code ///} collapsed), a host file as it is.
+     */
+    public String displayName(java.nio.file.Path file) {
+        String location = protocolLocation(file.toString());
+        return location != null ? location : file.toString();
+    }
+
     /** Checks {@code spec.file()} as its format (named or probed); see {@link ImageFormat#check}. */
     public CheckReport check(OpenSpec spec, boolean repair) throws IOException {
         return check(spec, repair ? Repair.ALL : Repair.NONE);

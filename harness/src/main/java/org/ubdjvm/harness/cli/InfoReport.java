@@ -48,13 +48,9 @@ final class InfoReport {
         return f;
     }
 
-    /**
-     * A layer's file as a user would type it: a protocol location (an NBD URI) as its protocol writes it, since a
-     * {@code Path} of one has its {@code ///} collapsed ({@code nbd+unix:/?socket=...}).
-     */
-    private static String name(java.nio.file.Path file) {
-        String location = TABLE.protocolLocation(file.toString());
-        return location != null ? location : file.toString();
+    /** A layer's file as a user would type it (an NBD URI as written). */
+    static String name(java.nio.file.Path file) {
+        return TABLE.displayName(file);
     }
 
     static String json(ImageInfo info) {

@@ -61,7 +61,7 @@ final class MapCommand implements Callable<Integer> {
                     "{ \"start\": %d, \"length\": %d, \"depth\": %d, \"present\": %b, \"zero\": %b, \"data\": %b,"
                             + " \"filename\": %s}",
                     e.start(), e.length(), e.depth(), e.present(), e.zero(), e.data(),
-                    mapper.writeValueAsString(e.filename().toString())));
+                    mapper.writeValueAsString(InfoReport.name(e.filename()))));
         }
         return b.append("]\n").toString();
     }
@@ -71,7 +71,7 @@ final class MapCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder(String.format("%-16s%-16s%s%n", "Offset", "Length", "File"));
         for (MapEntry e : entries) {
             if (e.data()) {
-                b.append(String.format("%-16s%-16s%s%n", hex(e.start()), hex(e.length()), e.filename()));
+                b.append(String.format("%-16s%-16s%s%n", hex(e.start()), hex(e.length()), InfoReport.name(e.filename())));
             }
         }
         return b.toString();

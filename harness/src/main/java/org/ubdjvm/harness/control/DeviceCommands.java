@@ -27,6 +27,9 @@ import org.ubdjvm.harness.ByteSize;
  * event, {@code JOB_COMPLETED}, {@code JOB_CANCELLED} or {@code JOB_FAILED}, sent through {@link #events}.
  */
 public final class DeviceCommands {
+    /** Only asked how a layer's location is written (an NBD URI as written): no file is opened through it. */
+    private static final org.ubdjvm.cow.FormatTable NAMES = org.ubdjvm.cow.FormatTable.standard();
+
     /** How long a snapshot may wait for the barrier: a request timeout's worth, as the ring bounds every request. */
     private static final Duration SNAPSHOT_WAIT = Duration.ofSeconds(60);
 
@@ -95,7 +98,8 @@ public final class DeviceCommands {
             try {
                 int depth = 0;
                 for (ImageInfo layer = d.stack(); layer != null; layer = layer.backing()) {
-                    stack.addObject().put("filename", layer.filename().toString()).put("format", layer.format())
+                    stack.addObject().put("filename", NAMES.displayName(layer.filename()))
+                            .put("format", layer.format())
                             .put("read-only", depth > 0 || d.readOnly()).put("depth", depth);
                     depth++;
                 }

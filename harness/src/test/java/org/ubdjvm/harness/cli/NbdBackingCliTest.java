@@ -53,6 +53,7 @@ class NbdBackingCliTest {
             JsonNode map = new ObjectMapper().readTree(Ubd.run("map", "--output=json", s(top)).ok().out());
             assertEquals(2, map.size(), "the COW's 64 KiB, then the export: " + map);
             assertEquals(64 << 10, map.get(1).get("start").asLong(), map.toString());
+            assertEquals(uri, map.get(1).get("filename").asText(), map.toString());
 
             Path out = dir.resolve("out.raw");
             Ubd.run("convert", "-O", "raw", s(top), s(out)).ok();
