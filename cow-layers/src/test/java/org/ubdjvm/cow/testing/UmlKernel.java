@@ -46,6 +46,8 @@ public final class UmlKernel {
         boolean stopped = p.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         p.destroyForcibly().waitFor();
         stopHelpers(umid);
+        awaitFilesClosed(dir);
+        awaitFilesClosed(scratch);
         if (!stopped) {
             throw new AssertionError("linux.uml did not stop within " + BOOT_TIMEOUT_SECONDS + " s:\n" + read(log));
         }
@@ -69,6 +71,55 @@ public final class UmlKernel {
                 throw new AssertionError("a linux.uml helper (pid " + h.pid() + ") did not stop", e);
             }
         }
+    }
+
+    /**
+     * Waits until no other process holds a file under {@code dir} open. A helper found too late by
+     * {@link #stopHelpers} is one already exiting: it has let go of its memory (so its command line reads empty) but
+     * not yet of its files, and with them the kernel's lock on the disk images (seen under load: the next open failed
+     * with "pid N holds a write lock").
+     */
+    private static void awaitFilesClosed(Path dir) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String holder;
+        while ((holder = holderOfFileUnder(dir)) != null) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("a linux.uml process still holds a file open 10 s after the kernel stopped: "
+                        + holder);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** {@code pid N: file} of another process's open file under {@code dir}, or null when there is none. */
+    private static String holderOfFileUnder(Path dir) {
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            return null;
+        }
+        long self = ProcessHandle.current().pid();
+        try (var pids = Files.list(Path.of("/proc"))) {
+            for (Path proc : pids.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                if (Long.parseLong(proc.getFileName().toString()) == self) {
+                    continue;
+                }
+                try (var fds = Files.list(proc.resolve("fd"))) {
+                    for (Path fd : fds.toList()) {
+                        Path target = Files.readSymbolicLink(fd);
+                        if (target.startsWith(real)) {
+                            return "pid " + proc.getFileName() + ": " + target;
+                        }
+                    }
+                } catch (IOException gone) {
+                    // the process or the descriptor went meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
     }
 
     private static String read(Path log) throws IOException {
