@@ -46,8 +46,7 @@ public final class UmlKernel {
         boolean stopped = p.waitFor(BOOT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         p.destroyForcibly().waitFor();
         stopHelpers(umid);
-        awaitFilesClosed(dir);
-        awaitFilesClosed(scratch);
+        awaitClosed(log);
         if (!stopped) {
             throw new AssertionError("linux.uml did not stop within " + BOOT_TIMEOUT_SECONDS + " s:\n" + read(log));
         }
@@ -74,42 +73,38 @@ public final class UmlKernel {
     }
 
     /**
-     * Waits until no other process holds a file under {@code dir} open. A helper found too late by
-     * {@link #stopHelpers} is one already exiting: it has let go of its memory (so its command line reads empty) but
-     * not yet of its files, and with them the kernel's lock on the disk images (seen under load: the next open failed
-     * with "pid N holds a write lock").
+     * Waits until no process holds the kernel's console {@code log} open. The kernel and its helpers share one file
+     * table, which holds the log (their stdout) and the disk images with the kernel's locks on them, so while any of
+     * them holds the log, the locks stand. A helper found too late by {@link #stopHelpers} is one already exiting: it
+     * has let go of its memory (so its command line reads empty) but not yet of its files (seen under load: the next
+     * open of the COW failed with "pid N holds a write lock").
      */
-    private static void awaitFilesClosed(Path dir) throws InterruptedException {
+    private static void awaitClosed(Path log) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String holder;
-        while ((holder = holderOfFileUnder(dir)) != null) {
+        while ((holder = holderOf(log)) != null) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("a linux.uml process still holds a file open 10 s after the kernel stopped: "
+                throw new AssertionError("a linux.uml process still holds its files 10 s after the kernel stopped: "
                         + holder);
             }
             Thread.sleep(10);
         }
     }
 
-    /** {@code pid N: file} of another process's open file under {@code dir}, or null when there is none. */
-    private static String holderOfFileUnder(Path dir) {
+    /** {@code pid N} of a process with {@code file} open, or null when there is none. */
+    private static String holderOf(Path file) {
         Path real;
         try {
-            real = dir.toRealPath();
+            real = file.toRealPath();
         } catch (IOException e) {
             return null;
         }
-        long self = ProcessHandle.current().pid();
         try (var pids = Files.list(Path.of("/proc"))) {
             for (Path proc : pids.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
-                if (Long.parseLong(proc.getFileName().toString()) == self) {
-                    continue;
-                }
                 try (var fds = Files.list(proc.resolve("fd"))) {
                     for (Path fd : fds.toList()) {
-                        Path target = Files.readSymbolicLink(fd);
-                        if (target.startsWith(real)) {
-                            return "pid " + proc.getFileName() + ": " + target;
+                        if (Files.readSymbolicLink(fd).equals(real)) {
+                            return "pid " + proc.getFileName();
                         }
                     }
                 } catch (IOException gone) {
