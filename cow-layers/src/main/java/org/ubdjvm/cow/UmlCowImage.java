@@ -323,8 +323,7 @@ final class UmlCowImage implements BlockImage {
             @Override
             public void checkRecordBacking(java.nio.file.Path newBacking) throws IOException {
                 UmlCowHeader h = header;
-                // any mtime but the recorded one: the caller's copy moves the backing's before the header records it
-                headerChange(h, naming(h, newBacking, h.mtime() ^ 1));
+                headerChange(h, naming(h, newBacking, true));
             }
 
             @Override
@@ -337,8 +336,7 @@ final class UmlCowImage implements BlockImage {
     /** The header naming {@code newBacking} with its size and mtime, written as one checked sector, then synced. */
     private void rewriteHeader(java.nio.file.Path newBacking) throws IOException {
         UmlCowHeader h = header;
-        UmlCowHeader next = naming(h, newBacking, BackingPath.remote(newBacking, table) ? 0
-                : HostFile.mtimeSeconds(newBacking));
+        UmlCowHeader next = naming(h, newBacking, false);
         UmlCowHeaderChange change = headerChange(h, next);
         if (!change.empty()) {
             BlockIo.await("header write", WaitLimit.DEFAULT, done -> {
@@ -354,15 +352,19 @@ final class UmlCowImage implements BlockImage {
     }
 
     /**
-     * {@code h} naming {@code newBacking} with {@code mtime} (0 for a protocol location, which has none, as create
-     * stores it); the stored name is kept when it names that backing.
+     * {@code h} naming {@code newBacking} with its mtime (0 for a protocol location, which has none, as create stores
+     * it); the stored name is kept when it names that backing.
+     *
+     * @param moved take any mtime but the recorded one, without asking the file: the caller's copy will move the
+     *              backing's before the header records it
      */
-    private UmlCowHeader naming(UmlCowHeader h, java.nio.file.Path newBacking, long mtime) throws ImageException {
+    private UmlCowHeader naming(UmlCowHeader h, java.nio.file.Path newBacking, boolean moved) throws IOException {
+        long mtime = BackingPath.remote(newBacking, table) ? 0 : moved ? h.mtime() ^ 1
+                : HostFile.mtimeSeconds(newBacking);
         java.nio.file.Path stored = BackingPath.resolveStored(cow.path(), h.backingFile(), table);
         String name = BackingPath.sameBacking(newBacking, stored, table) ? h.backingFile()
                 : BackingPath.stored(newBacking, table);
-        return new UmlCowHeader(h.layout(), BackingPath.remote(newBacking, table) ? 0 : mtime, h.size(),
-                h.sectorSize(), h.alignment(), h.cowFormat(), name);
+        return new UmlCowHeader(h.layout(), mtime, h.size(), h.sectorSize(), h.alignment(), h.cowFormat(), name);
     }
 
     /** The checked change from {@code h} (the bytes on disk) to {@code next}; refused when it is not atomic. */

@@ -166,13 +166,7 @@ final class CtlCommand implements Callable<Integer> {
         }
         if (!createOptions.isEmpty()) {
             ObjectNode options = args.putObject("options");
-            for (String o : createOptions) {
-                int eq = o.indexOf('=');
-                if (eq <= 0) {
-                    throw new ParameterException(spec.commandLine(), "-o '" + o + "': options are OPT=VALUE");
-                }
-                options.put(o.substring(0, eq), o.substring(eq + 1));
-            }
+            CreateCommand.keyValues(createOptions, spec.commandLine()).forEach(options::put);
         }
         int position = 0;
         for (String w : rest) {
